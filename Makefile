@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# The rig: build the patched Linux 6.12, boot it in QEMU and test it.
+# Everything it builds goes to build/ (ignored by git). See README.md.
+
+VARIANT ?= default
+export KSRC SUITES JOBS BUILD
+
+.PHONY: help run check patches deps tree kernel clean distclean
+
+help:
+	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker debug)"
+	@echo "make check     the whole test suite (what CI runs)"
+	@echo "make patches   write the patch series to build/patches"
+	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
+	@echo "Options: KSRC=/path/to/linux-6.12.y  SUITES=upstream,persist  JOBS=3"
+
+run:
+	@scripts/run.sh $(VARIANT)
+
+check:
+	@scripts/check.sh
+
+patches:
+	@scripts/patches.sh
+
+deps:
+	@scripts/deps.sh
+
+tree: deps
+	@scripts/overlay.sh
+
+kernel: tree
+	@scripts/kbuild.sh $(VARIANT)
+
+clean:
+	rm -rf build/kbuild build/tree build/guest build/logs build/patches
+
+distclean:
+	rm -rf build

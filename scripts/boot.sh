@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# boot.sh VARIANT MODE SUITES: boot VARIANT's bzImage in QEMU (TCG) with
+# mm_zap=MODE, run SUITES (comma-separated, see scripts/guest/init), and
+# write build/logs/VARIANT-MODE.{log,summary}. Exit 0 only when every suite
+# passed, the sentinel was seen and the console shows no kernel splat.
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: boot.sh VARIANT MODE SUITES} mode=${2:?} suites=${3:?}
+need_variant "$variant"
+kernel=$KOUT/$variant/arch/x86/boot/bzImage
+initrd=$GUEST/initramfs.cpio.gz
+[ -f "$kernel" ] || die "no kernel at $kernel" "run scripts/kbuild.sh $variant"
+[ -f "$initrd" ] || die "no initramfs at $initrd" "run scripts/guest.sh $variant"
+log=$LOGS/$variant-$mode.log
+summary=$LOGS/$variant-$mode.summary
+limit=${BOOT_TIMEOUT:-1500}
+cmdline="console=ttyS0 rdinit=/init panic=-1 mm_zap=$mode rig.suites=$suites"
+[ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
+	cmdline+=" $(grep -v '^#' "$RIG_TOP/scripts/configs/$variant.cmdline" | tr '\n' ' ')"
+rm -f "$summary"
+
+stage boot "$variant, mm_zap=$mode: $suites (console: $log)"
+rc=0
+timeout --foreground -k 10 "$limit" \
+	qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=multi \
+	-nodefaults -display none -serial stdio -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	</dev/null >"$log" 2>&1 || rc=$?
+
+# One row per suite: name pass fail skip secs. A suite's counts come from
+# its own summary line when it prints one, else from its TAP lines, else
+# from its exit status; a non-zero exit (other than KSFT_SKIP=4) or a
+# missing RIG-END is always a failure.
+awk -v OFS='\t' '
+function row(rc, secs) {
+	if (sp != "") { pass = sp; fail = sf; skip = ss }
+	else if (tp + tf + ts == 0) { pass = (rc == 0); skip = (rc == 4); fail = 0 }
+	else { pass = tp; fail = tf; skip = ts }
+	if (rc != 0 && rc != 4 && fail == 0) fail = 1
+	print name, pass, fail, skip, secs
+	name = ""
+}
+/^RIG-BEGIN / { name = $2; tp = tf = ts = 0; sp = sf = ss = ""; next }
+/^RIG-END / && name != "" {
+	split($3, r, "="); split($4, s, "="); row(r[2], s[2]); next
+}
+name == "" { next }
+/^ok [0-9]+ .*# SKIP/ { ts++; next }
+/^ok [0-9]+/ { tp++; next }
+/^not ok [0-9]+/ { tf++; next }
+/^# Totals: pass:/ {
+	split($3, a, ":"); split($4, b, ":"); split($7, c, ":")
+	sp = a[2]; sf = b[2]; ss = c[2]; next
+}
+/^Userfaults unit tests: pass=/ {
+	gsub(/[=,()]/, " "); sp = $5; ss = $7; sf = $9; next
+}
+END { if (name != "") { sp = ""; row(-1, "crash") } }
+' "$log" | tr -d '\r' >"$summary"
+
+bad=()
+[ "$rc" -eq 0 ] || bad+=("QEMU exited with status $rc$( [ "$rc" -ne 124 ] || echo " (timeout after ${limit}s)")")
+grep -q '^RIG-DONE' "$log" || bad+=("no RIG-DONE sentinel: the guest did not finish")
+splats=$(grep -naE 'BUG:|WARNING:|Oops|KASAN|Bad rss-counter|bad pte|unrecognized swap entry|self-detected stall|detected stalls|soft lockup|blocked for more than|Kernel panic' "$log" | head -n 5 || true)
+[ -z "$splats" ] || bad+=("kernel splat in the console: $(echo "$splats" | head -n 1)")
+want=$(tr ',' '\n' <<<"$suites" | grep -c . || true)
+[ -s "$summary" ] || bad+=("no suite reported a result")
+awk '$3 != 0 { f = 1 } END { exit !f }' "$summary" && bad+=("failing suites: $(awk '$3 != 0 { printf "%s ", $1 }' "$summary")")
+
+if [ ${#bad[@]} -gt 0 ]; then
+	echo "---- last 25 console lines ($log) ----" >&2
+	tail -n 25 "$log" >&2
+	[ -z "$splats" ] || { echo "---- splats ----" >&2; echo "$splats" >&2; }
+	for b in "${bad[@]}"; do echo "FAIL $variant mm_zap=$mode: $b" >&2; done
+	exit 1
+fi
+info "$variant mm_zap=$mode: all suites passed, no splats"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh: the whole test suite, what `make check` and CI run.
+#  1. every variant of CHECK_VARIANTS built, booted and tested (scripts/run.sh),
+#     Rust kernels under mm_zap=c and mm_zap=rust with identical results;
+#  2. the patch series regenerated, checkpatch-clean, and equal to the tree.
+. "$(dirname "$0")/lib.sh"
+
+t0=$SECONDS
+variants=${CHECK_VARIANTS:-default nomarker}
+status=0
+# shellcheck disable=SC2086 # a list of variants
+"$RIG_TOP/scripts/run.sh" $variants || status=1
+
+"$RIG_TOP/scripts/patches.sh" --verify || status=1
+stage checkpatch "the series, with the kernel's scripts/checkpatch.pl"
+for p in "$BUILD"/patches/*.patch; do
+	[ -f "$p" ] || continue
+	if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q "$p" 2>&1); then
+		printf '%s\n' "$out" | head -n 30 >&2
+		echo "FAIL checkpatch: $(basename "$p")" >&2
+		status=1
+	fi
+done
+
+if [ $status -ne 0 ]; then
+	echo "make check: FAILED after $(((SECONDS - t0) / 60)) min (logs: $LOGS)" >&2
+	exit 1
+fi
+echo "make check: PASSED in $(((SECONDS - t0) / 60)) min"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# guest.sh VARIANT: build the static test programs from the patched tree
+# (against VARIANT's UAPI headers) and the busybox initramfs around them.
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: guest.sh VARIANT}
+need_variant "$variant"
+hdr=$KOUT/$variant/usr/include
+[ -s "$hdr/linux/userfaultfd.h" ] ||
+	die "no UAPI headers in $hdr" "build the kernel first: scripts/kbuild.sh $variant"
+mm=$TREE/tools/testing/selftests/mm
+vm=$TREE/tools/testing/selftests/vm
+bin=$GUEST/bin
+root=$GUEST/root
+log=$LOGS/guest.log
+mkdir -p "$bin" "$LOGS"
+: >"$log"
+
+stage initramfs "test programs and busybox initramfs (log: $log)"
+CFLAGS=(-static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$hdr"
+	-isystem "$TREE/tools/include/uapi" -I "$TREE" -I "$TREE/tools/testing/selftests")
+# cc OUT DIR SRC...: compile one static program from DIR; fails with the
+# compiler's words. Relative names: a test that uses __FILE__ as a scratch
+# file name (pagemap_ioctl) must get a name that exists in the guest.
+cc() {
+	local out=$1 dir=$2
+	shift 2
+	if ! (cd "$dir" && gcc "${CFLAGS[@]}" -o "$bin/$out" "$@" -lrt -lpthread -lm) >>"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		die "could not build the test program $out (log: $log)"
+	fi
+}
+# The mm selftests' own Makefile wants a generated local_config.h.
+: >"$mm/local_config.h"
+cc uffd-unit-tests "$mm" uffd-unit-tests.c uffd-common.c vm_util.c thp_settings.c
+cc uffd-stress "$mm" uffd-stress.c uffd-common.c vm_util.c thp_settings.c
+cc pagemap_ioctl "$mm" pagemap_ioctl.c vm_util.c thp_settings.c
+rm -f "$mm/local_config.h"
+# This project's own selftests must build without a warning.
+CFLAGS+=(-Wextra -Wno-unused-parameter -Werror)
+for c in "$vm"/*.c; do
+	[ -f "$c" ] || continue
+	cc "$(basename "$c" .c)" "$vm" "$(basename "$c")"
+done
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,mnt}
+# busybox-static's binary (checked by scripts/deps.sh).
+cp /bin/busybox "$root/bin/busybox" ||
+	die "/bin/busybox is missing" "apt-get install busybox-static"
+install -m 755 "$RIG_TOP/scripts/guest/init" "$root/init"
+cp "$bin"/* "$root/tests/"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$GUEST/initramfs.cpio.gz" ||
+	die "could not pack the initramfs" "is cpio installed?"
+info "$(ls "$bin" | tr '\n' ' ')-> $GUEST/initramfs.cpio.gz ($(du -k "$GUEST/initramfs.cpio.gz" | cut -f1) KiB)"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# kbuild.sh VARIANT: configure (tinyconfig + fragments) and build bzImage of
+# the patched tree in build/kbuild/VARIANT, incrementally.
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: kbuild.sh VARIANT}
+need_variant "$variant"
+[ -f "$TREE/.rig-overlay" ] ||
+	die "$TREE is missing or half-updated" "run scripts/overlay.sh (make run does)"
+out=$KOUT/$variant
+log=$LOGS/build-$variant.log
+mkdir -p "$out" "$LOGS"
+frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/$variant.config")
+[ ! -f "$RIG_TOP/Kconfig" ] || frags+=("$RIG_TOP/scripts/configs/rust-zap.config")
+
+# A missing ccache etc. is not an error; a failing compile is, with the log.
+run_make() {
+	if ! kmake O="$out" "$@" >>"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | tail -n 15 >&2 || tail -n 30 "$log" >&2
+		return 1
+	fi
+}
+
+: >"$log"
+sum=$( (cat "${frags[@]}"; kernel_version "$TREE") | md5sum | cut -c1-32)
+if [ "$(cat "$out/.rig-config" 2>/dev/null)" != "$sum" ] || [ ! -f "$out/.config" ]; then
+	stage config "$variant: tinyconfig + ${frags[*]##*/}"
+	run_make rustavailable ||
+		die "Rust is not available to the kernel build (log: $log)" \
+		    "run scripts/deps.sh; rustc must be Debian's /usr/bin/rustc with rust-web-src"
+	run_make tinyconfig || die "make tinyconfig failed (log: $log)"
+	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"${frags[@]}" >>"$log" 2>&1 ||
+		die "merge_config.sh failed (log: $log)"
+	run_make olddefconfig || die "make olddefconfig failed (log: $log)"
+	# Every line of every fragment must have survived olddefconfig.
+	miss=$(cat "${frags[@]}" | grep -E '^(CONFIG_|# CONFIG_.* is not set)' |
+	       while read -r l; do
+		       case "$l" in
+		       "# "*) s=${l#\# }; s=${s%% *}
+			      ! grep -q "^$s=" "$out/.config" || echo "$s(n)" ;;
+		       *) grep -qxF "$l" "$out/.config" || echo "${l%%=*}" ;;
+		       esac
+	       done | tr '\n' ' ')
+	[ -z "$miss" ] ||
+		die "$variant: olddefconfig dropped $miss(see $out/.config)" \
+		    "fix the dependencies in scripts/configs/*.config"
+	echo "$sum" >"$out/.rig-config"
+fi
+
+stage build "$variant: bzImage (log: $log)"
+t0=$SECONDS
+if ! run_make -j"$JOBS" bzImage; then
+	# A transient -j failure was seen on these machines: retry once alone.
+	info "build failed; retrying once with -j1 to rule out a transient"
+	run_make bzImage || die "$variant: kernel build failed (log: $log)" \
+		"fix the error above; 'make run' resumes incrementally"
+fi
+run_make headers_install ||
+	die "$variant: make headers_install failed (log: $log)" "is rsync installed?"
+[ -s "$out/usr/include/linux/userfaultfd.h" ] ||
+	die "$variant: UAPI headers are empty in $out/usr/include" "apt-get install rsync"
+info "$variant: bzImage built in $((SECONDS - t0)) s"
