@@ -67,7 +67,15 @@ done < <(overlay_entries)
 # longer owns goes back to pristine.
 mkdir -p "$TREE"
 rm -f "$TREE/.rig-overlay"
-awk '{ print "/" $2 }' "$list.new" >"$list.exclude"
+# New directories too, or --delete would try to remove them.
+while read -r _ f; do
+	echo "/$f"
+	d=$(dirname "$f")
+	while [ "$d" != . ] && [ ! -d "$pristine/$d" ]; do
+		echo "/$d/"
+		d=$(dirname "$d")
+	done
+done <"$list.new" | sort -u >"$list.exclude"
 rsync -a --delete --exclude-from="$list.exclude" --exclude=/.rig-overlay \
 	"$pristine/" "$TREE/" ||
 	die "could not sync $pristine to $TREE" "check disk space and rerun"

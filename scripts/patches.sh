@@ -52,7 +52,7 @@ for s in "$RIG_TOP"/scripts/series/*.txt; do
 		cp "$TREE/$f" "$work/$f"
 		git -C "$work" add "$f"
 	done
-	sed '/^Files:/d' "$s" | git -C "$work" commit -q -F - ||
+	sed '/^Files:/d' "$s" | git -C "$work" commit -q -s -F - ||
 		die "$s: nothing to commit" "its files must differ from pristine"
 done
 rm -rf "$out"

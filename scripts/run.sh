@@ -10,7 +10,7 @@
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(default)
 for v in "${variants[@]}"; do need_variant "$v"; done
-suites=${SUITES:-upstream}
+suites=${SUITES:-upstream,persist}
 
 "$RIG_TOP/scripts/deps.sh"
 "$RIG_TOP/scripts/overlay.sh"
