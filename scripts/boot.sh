@@ -49,9 +49,21 @@ name == "" { next }
 /^ok [0-9]+ .*# SKIP/ { ts++; next }
 /^ok [0-9]+/ { tp++; next }
 /^not ok [0-9]+/ { tf++; next }
-/^# Totals: pass:/ {
-	split($3, a, ":"); split($4, b, ":"); split($7, c, ":")
-	sp = a[2]; sf = b[2]; ss = c[2]; next
+# kselftest: "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N".
+/^# Totals: pass:[0-9]+ / {
+	sp = sf = ss = 0
+	for (k = 3; k <= NF; k++) {
+		split($k, kv, ":")
+		if (kv[1] == "pass") sp = kv[2]
+		else if (kv[1] == "fail" || kv[1] == "error") sf += kv[2]
+		else if (kv[1] == "skip") ss = kv[2]
+	}
+	next
+}
+# KUnit, one line per suite: "# SUITE: pass:N fail:N skip:N total:N".
+/^[ \t]*# [A-Za-z0-9_]+: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:/ {
+	split($3, a, ":"); split($4, b, ":"); split($5, c, ":")
+	sp += a[2]; sf += b[2]; ss += c[2]; next
 }
 /^Userfaults unit tests: pass=/ {
 	gsub(/[=,()]/, " "); sp = $5; ss = $7; sf = $9; next

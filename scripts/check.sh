@@ -3,27 +3,17 @@
 # check.sh: the whole test suite, what `make check` and CI run.
 #  1. every variant of CHECK_VARIANTS built, booted and tested (scripts/run.sh),
 #     Rust kernels under mm_zap=c and mm_zap=rust with identical results;
-#  2. the patch series regenerated, checkpatch-clean, and equal to the tree.
+#  2. the quality gates (scripts/gates.sh): host tests, rustfmt, clippy, and
+#     the patch series regenerated, checkpatch-clean and equal to the tree.
 . "$(dirname "$0")/lib.sh"
 
 t0=$SECONDS
-variants=${CHECK_VARIANTS:-default nomarker}
+variants=${CHECK_VARIANTS:-default nomarker conly}
 status=0
 # shellcheck disable=SC2086 # a list of variants
 "$RIG_TOP/scripts/run.sh" $variants || status=1
-
-"$RIG_TOP/scripts/patches.sh" --verify || status=1
-stage checkpatch "the series, with the kernel's scripts/checkpatch.pl"
-for p in "$BUILD"/patches/*.patch; do
-	[ -f "$p" ] || continue
-	# A new file need not touch MAINTAINERS in the same patch.
-	if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q \
-			--ignore FILE_PATH_CHANGES "$p" 2>&1); then
-		printf '%s\n' "$out" | head -n 30 >&2
-		echo "FAIL checkpatch: $(basename "$p")" >&2
-		status=1
-	fi
-done
+# shellcheck disable=SC2086
+"$RIG_TOP/scripts/gates.sh" $variants || status=1
 
 if [ $status -ne 0 ]; then
 	echo "make check: FAILED after $(((SECONDS - t0) / 60)) min (logs: $LOGS)" >&2

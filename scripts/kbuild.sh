@@ -12,7 +12,6 @@ out=$KOUT/$variant
 log=$LOGS/build-$variant.log
 mkdir -p "$out" "$LOGS"
 frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/$variant.config")
-[ ! -f "$RIG_TOP/Kconfig" ] || frags+=("$RIG_TOP/scripts/configs/rust-zap.config")
 
 # A missing ccache etc. is not an error; a failing compile is, with the log.
 run_make() {

@@ -11,11 +11,12 @@ KOUT=$BUILD/kbuild			# one O= directory per variant
 GUEST=$BUILD/guest			# test programs and initramfs per variant
 LOGS=$BUILD/logs
 TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
-VARIANTS="default nomarker debug"	# see scripts/configs/<variant>.config
+VARIANTS="default nomarker conly debug"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.
 KMAKE_VARS=(LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
-	    BINDGEN="$TOOLS/bin/bindgen" HOSTRUSTC=/usr/bin/rustc)
+	    BINDGEN="$TOOLS/bin/bindgen" HOSTRUSTC=/usr/bin/rustc
+	    CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt)
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 JOBS=${JOBS:-3}
 mkdir -p "$BUILD"

@@ -10,7 +10,6 @@
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(default)
 for v in "${variants[@]}"; do need_variant "$v"; done
-suites=${SUITES:-upstream,persist}
 
 "$RIG_TOP/scripts/deps.sh"
 "$RIG_TOP/scripts/overlay.sh"
@@ -20,8 +19,12 @@ rows=()
 for v in "${variants[@]}"; do
 	"$RIG_TOP/scripts/kbuild.sh" "$v"
 	"$RIG_TOP/scripts/guest.sh" "$v"
+	suites=${SUITES:-upstream,persist}
 	modes=(c)
-	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || modes=(c rust)
+	if grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config"; then
+		modes=(c rust)
+		[ -n "${SUITES:-}" ] || suites+=,kunit
+	fi
 	for m in "${modes[@]}"; do
 		"$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" || failed+=("$v/mm_zap=$m")
 		while IFS= read -r r; do rows+=("$v	$m	$r"); done \

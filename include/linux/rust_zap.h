@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zap_pte_range() and pte_install_uffd_wp_if_needed() in Rust
+ * (mm/rust_zap/), and the C glue the Rust code calls for what C keeps
+ * inline or static: page table locking, TLB gathering, rmap and swap.
+ */
+#ifndef _LINUX_RUST_ZAP_H
+#define _LINUX_RUST_ZAP_H
+
+#include <linux/jump_label.h>
+#include <linux/mm_types.h>
+
+struct mmu_gather;
+struct zap_details;
+
+/* Implemented in Rust: mm/rust_zap/rust_zap.rs. */
+unsigned long rust_zap_pte_range(struct mmu_gather *tlb,
+				 struct vm_area_struct *vma, pmd_t *pmd,
+				 unsigned long addr, unsigned long end,
+				 struct zap_details *details);
+void rust_pte_install_uffd_wp_if_needed(struct vm_area_struct *vma,
+					unsigned long addr, pte_t *pte,
+					pte_t pteval);
+
+/* What the zap loop needs of a folio, in one call. */
+struct rust_zap_folio {
+	struct folio *folio;
+	struct page *page;
+	bool anon;		/* folio_test_anon() */
+	bool large;		/* folio_test_large() */
+	bool swapbacked;	/* folio_test_swapbacked(), for mm_counter() */
+};
+
+/* What the zap loop needs of a vma, read once per call. */
+struct rust_zap_vma {
+	struct mm_struct *mm;	/* vma->vm_mm, the gather's mm */
+	bool anon;		/* vma_is_anonymous() */
+	bool uffd_wp;		/* userfaultfd_wp() */
+	bool recency;		/* vma_has_recency() */
+};
+
+/* C glue for the Rust path (mm/rust_zap/glue.c, mm/memory.c). */
+void rust_zap_vma_info(struct vm_area_struct *vma, struct rust_zap_vma *info);
+pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
+				    unsigned long addr, spinlock_t **ptlp);
+void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl);
+void rust_zap_lazy_mmu_enter(void);
+void rust_zap_lazy_mmu_leave(void);
+bool rust_zap_need_resched(void);
+bool rust_zap_normal_folio(struct vm_area_struct *vma, unsigned long addr,
+			   pte_t pte, struct rust_zap_folio *f);
+void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f);
+swp_entry_t rust_zap_pte_to_swp_entry(pte_t pte);
+pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  unsigned long addr, pte_t *pte, unsigned int nr,
+			  pte_t ptent, bool get);
+void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
+				     unsigned long addr, pte_t *pte,
+				     unsigned int nr);
+unsigned int rust_zap_folio_pte_batch(struct folio *folio, unsigned long addr,
+				      pte_t *pte, pte_t ptent,
+				      unsigned int max_nr);
+unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
+				     pte_t ptent);
+void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr);
+bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb);
+bool rust_zap_tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
+				     unsigned int nr, bool delay_rmap);
+void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb);
+void rust_zap_remove_rmap_ptes(struct vm_area_struct *vma, unsigned long addr,
+			       struct folio *folio, struct page *page,
+			       unsigned int nr, pte_t ptent);
+void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
+			   struct page *page, bool private);
+void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte);
+void rust_zap_add_mm_rss_vec(struct mm_struct *mm, int *rss);
+void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm);
+void rust_zap_force_flush_locked(struct mmu_gather *tlb,
+				 struct vm_area_struct *vma);
+void rust_zap_set_uffd_wp_marker(struct mm_struct *mm, unsigned long addr,
+				 pte_t *pte);
+void rust_zap_warn_install_not_none(void);
+void rust_zap_warn_device_not_anon(void);
+void rust_zap_warn_unknown_entry(swp_entry_t entry);
+
+/* For the KUnit suite, mm/rust_zap/rust_zap_kunit.c. */
+u32 rust_zap_test_pte(pte_t pte);
+u32 rust_zap_test_policy(u32 input);
+
+#ifdef CONFIG_RUST_MM_ZAP
+
+/* Selects the Rust implementation; "mm_zap=c" on the command line clears it. */
+DECLARE_STATIC_KEY_TRUE(rust_mm_zap_key);
+
+static __always_inline bool rust_mm_zap_enabled(void)
+{
+	return static_branch_likely(&rust_mm_zap_key);
+}
+
+#else /* !CONFIG_RUST_MM_ZAP */
+
+static inline bool rust_mm_zap_enabled(void)
+{
+	return false;
+}
+
+#endif /* CONFIG_RUST_MM_ZAP */
+
+#endif /* _LINUX_RUST_ZAP_H */

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C glue of the Rust zap path: the selection between the C and the Rust
+ * implementation, and out-of-line wrappers of the static inline helpers
+ * the Rust code needs (bindgen cannot see static inline functions).
+ *
+ * Each wrapper does one job of zap_pte_range() exactly as the C code does
+ * it; the decisions stay in Rust (mm/rust_zap/policy.rs).
+ */
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/ksm.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/rust_zap.h>
+#include <linux/swapops.h>
+#include <linux/userfaultfd_k.h>
+#include <asm/tlb.h>
+
+#include "../internal.h"
+
+DEFINE_STATIC_KEY_TRUE(rust_mm_zap_key);
+
+static bool mm_zap_use_c __initdata;
+
+static int __init mm_zap_setup(char *s)
+{
+	if (!strcmp(s, "c"))
+		mm_zap_use_c = true;
+	else if (!strcmp(s, "rust"))
+		mm_zap_use_c = false;
+	else
+		pr_warn("mm_zap: unknown mm_zap=%s, expected c or rust\n", s);
+	return 1;
+}
+__setup("mm_zap=", mm_zap_setup);
+
+static int __init mm_zap_init(void)
+{
+	if (mm_zap_use_c)
+		static_branch_disable(&rust_mm_zap_key);
+	pr_info("mm_zap: zap_pte_range: %s implementation\n",
+		rust_mm_zap_enabled() ? "Rust" : "C");
+	return 0;
+}
+early_initcall(mm_zap_init);
+
+static int mm_zap_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, rust_mm_zap_enabled() ? "rust\n" : "c\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mm_zap);
+
+static int __init mm_zap_debugfs_init(void)
+{
+	debugfs_create_file("mm_zap", 0444, NULL, NULL, &mm_zap_fops);
+	return 0;
+}
+late_initcall(mm_zap_debugfs_init);
+
+void rust_zap_vma_info(struct vm_area_struct *vma, struct rust_zap_vma *info)
+{
+	info->mm = vma->vm_mm;
+	info->anon = vma_is_anonymous(vma);
+	info->uffd_wp = userfaultfd_wp(vma);
+	info->recency = vma_has_recency(vma);
+}
+
+pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
+				    unsigned long addr, spinlock_t **ptlp)
+{
+	tlb_change_page_size(tlb, PAGE_SIZE);
+	return pte_offset_map_lock(tlb->mm, pmd, addr, ptlp);
+}
+
+void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl)
+{
+	pte_unmap_unlock(pte, ptl);
+}
+
+void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm)
+{
+	flush_tlb_batched_pending(mm);
+}
+
+void rust_zap_lazy_mmu_enter(void)
+{
+	arch_enter_lazy_mmu_mode();
+}
+
+void rust_zap_lazy_mmu_leave(void)
+{
+	arch_leave_lazy_mmu_mode();
+}
+
+bool rust_zap_need_resched(void)
+{
+	return need_resched();
+}
+
+static void rust_zap_fill_folio(struct page *page, struct rust_zap_folio *f)
+{
+	struct folio *folio = page_folio(page);
+
+	f->folio = folio;
+	f->page = page;
+	f->anon = folio_test_anon(folio);
+	f->large = folio_test_large(folio);
+	f->swapbacked = folio_test_swapbacked(folio);
+}
+
+bool rust_zap_normal_folio(struct vm_area_struct *vma, unsigned long addr,
+			   pte_t pte, struct rust_zap_folio *f)
+{
+	struct page *page = vm_normal_page(vma, addr, pte);
+
+	if (!page)
+		return false;
+	rust_zap_fill_folio(page, f);
+	return true;
+}
+
+void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f)
+{
+	rust_zap_fill_folio(pfn_swap_entry_to_page(entry), f);
+}
+
+swp_entry_t rust_zap_pte_to_swp_entry(pte_t pte)
+{
+	return pte_to_swp_entry(pte);
+}
+
+/*
+ * Clear @nr present ptes and gather their TLB range. With @get, return the
+ * cleared value with the dirty and young bits of all @nr ptes folded in
+ * (file folios need them); otherwise return @ptent, read before.
+ */
+pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  unsigned long addr, pte_t *pte, unsigned int nr,
+			  pte_t ptent, bool get)
+{
+	if (get)
+		ptent = get_and_clear_full_ptes(tlb->mm, addr, pte, nr,
+						tlb->fullmm);
+	else
+		clear_full_ptes(tlb->mm, addr, pte, nr, tlb->fullmm);
+	/* Checking a single PTE in a batch is sufficient. */
+	arch_check_zapped_pte(vma, ptent);
+	tlb_remove_tlb_entries(tlb, pte, nr, addr);
+	return ptent;
+}
+
+void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
+				     unsigned long addr, pte_t *pte,
+				     unsigned int nr)
+{
+	clear_not_present_full_ptes(tlb->mm, addr, pte, nr, tlb->fullmm);
+}
+
+unsigned int rust_zap_folio_pte_batch(struct folio *folio, unsigned long addr,
+				      pte_t *pte, pte_t ptent,
+				      unsigned int max_nr)
+{
+	const fpb_t fpb_flags = FPB_IGNORE_DIRTY | FPB_IGNORE_SOFT_DIRTY;
+
+	return folio_pte_batch(folio, addr, pte, ptent, max_nr, fpb_flags,
+			       NULL, NULL, NULL);
+}
+
+unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
+				     pte_t ptent)
+{
+	return swap_pte_batch(pte, max_nr, ptent);
+}
+
+void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr)
+{
+	free_swap_and_cache_nr(entry, nr);
+}
+
+bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb)
+{
+	return tlb_delay_rmap(tlb);
+}
+
+bool rust_zap_tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
+				     unsigned int nr, bool delay_rmap)
+{
+	return __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);
+}
+
+void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+}
+
+void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
+			   struct page *page, bool private)
+{
+	if (private)
+		folio_remove_rmap_pte(folio, page, vma);
+	folio_put(folio);
+}
+
+void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte)
+{
+	ksm_might_unmap_zero_page(mm, pte);
+}
+
+/* The flush zap_pte_range() does before dropping the pte lock. */
+void rust_zap_force_flush_locked(struct mmu_gather *tlb,
+				 struct vm_area_struct *vma)
+{
+	tlb_flush_mmu_tlbonly(tlb);
+	tlb_flush_rmaps(tlb, vma);
+}
+
+void rust_zap_set_uffd_wp_marker(struct mm_struct *mm, unsigned long addr,
+				 pte_t *pte)
+{
+#ifdef CONFIG_PTE_MARKER_UFFD_WP
+	set_pte_at(mm, addr, pte, make_pte_marker(PTE_MARKER_UFFD_WP));
+#endif
+}
+
+/* One WARN_ON_ONCE() site per condition, as in the C code. */
+void rust_zap_warn_install_not_none(void)
+{
+	/* The current status of the pte should be "cleared" before calling */
+	WARN_ON_ONCE(1);
+}
+
+void rust_zap_warn_device_not_anon(void)
+{
+	/* Device private/exclusive entries only map anonymous folios. */
+	WARN_ON_ONCE(1);
+}
+
+void rust_zap_warn_unknown_entry(swp_entry_t entry)
+{
+	/* We should have covered all the swap entry types */
+	pr_alert("unrecognized swap entry 0x%lx\n", entry.val);
+	WARN_ON_ONCE(1);
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `zap_pte_range()` and `pte_install_uffd_wp_if_needed()` in Rust.
+//!
+//! C calls these entry points (see include/linux/rust_zap.h) when the
+//! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
+//! for the C implementation). Modules: `pte` (a pte value and a swap
+//! entry), `entry` (their classification), `policy` (the decisions, pure),
+//! `table` (RAII guards of the locked table) and `zap` (the loop).
+
+mod entry;
+mod policy;
+mod pte;
+mod table;
+mod zap;
+
+use kernel::bindings;
+use pte::Pte;
+
+/// `zap_pte_range()`, called from `zap_pmd_range()`.
+///
+/// # Safety
+///
+/// As for the C function: `tlb` is a gather started on `vma`'s mm, `pmd`
+/// points to a page table covering `[addr, end)` of `vma`, `details` is
+/// NULL or valid, and the caller holds the mmap or i_mmap lock.
+#[no_mangle]
+pub unsafe extern "C" fn rust_zap_pte_range(
+    tlb: *mut bindings::mmu_gather,
+    vma: *mut bindings::vm_area_struct,
+    pmd: *mut bindings::pmd_t,
+    addr: usize,
+    end: usize,
+    details: *mut bindings::zap_details,
+) -> usize {
+    // SAFETY: forwarded from our own safety requirements.
+    unsafe { zap::zap_pte_range(tlb, vma, pmd, addr, end, details) }
+}
+
+/// `pte_install_uffd_wp_if_needed()`: called by `try_to_unmap_one()`
+/// through the C inline function when the Rust path is selected.
+///
+/// # Safety
+///
+/// `vma` is valid and `pte` is its pte at `addr`, mapped, cleared, with the
+/// page table lock held.
+#[no_mangle]
+pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
+    vma: *mut bindings::vm_area_struct,
+    addr: usize,
+    pte: *mut bindings::pte_t,
+    pteval: bindings::pte_t,
+) {
+    if cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
+        let info = zap::vma_info(vma);
+        // SAFETY: by the safety requirements.
+        unsafe { zap::install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval)) };
+    }
+}
+
+/// For the KUnit suite: the native accessors of `pte` as bits (see
+/// `RUST_ZAP_TEST_*` in mm/rust_zap/rust_zap_kunit.c), and in bits 8 and up
+/// the kind of a non-present entry.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
+    let p = Pte::new(pte);
+    let bits = [
+        p.is_none(),
+        p.is_present(),
+        p.is_swap(),
+        p.is_dirty(),
+        p.is_young(),
+        p.is_uffd_wp(),
+        p.is_swap() && p.is_swp_uffd_wp(),
+        p.is_swp_uffd_wp_any(),
+    ];
+    let kind = match entry::Entry::classify(p) {
+        entry::Entry::NonPresent(kind, _) => kind.code(),
+        entry::Entry::None | entry::Entry::Present => 0,
+    };
+    bits.iter()
+        .enumerate()
+        .fold(kind << 8, |acc, (i, &b)| acc | (u32::from(b) << i))
+}
+
+/// For the KUnit suite: the decisions of `policy` for one combination of
+/// inputs, as bits (see `rust_zap_kunit.c`).
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
+    let bit = |n: u32| input & (1 << n) != 0;
+    let details = if bit(0) {
+        policy::Details::new(
+            bit(1),
+            if bit(2) {
+                policy::ZapFlags::DROP_MARKER
+            } else {
+                policy::ZapFlags::EMPTY
+            },
+        )
+    } else {
+        policy::Details::NONE
+    };
+    let vma = policy::Vma {
+        anon: bit(3),
+        uffd_wp: bit(4),
+    };
+    let folio_anon = bit(5);
+    let wp = bit(6);
+    let kinds = [
+        policy::NonPresent::Device { folio_anon },
+        policy::NonPresent::Swap,
+        policy::NonPresent::Migration { folio_anon },
+        policy::NonPresent::UffdWpMarker,
+        policy::NonPresent::Poisoned,
+        policy::NonPresent::Unknown,
+    ];
+    let zap = |v| u32::from(v == policy::Verdict::Zap);
+    let mut out =
+        zap(policy::present(details, None)) | zap(policy::present(details, Some(folio_anon))) << 1;
+    for (i, kind) in kinds.iter().enumerate() {
+        out |= zap(policy::non_present(*kind, vma, details)) << (2 + i);
+    }
+    out |= u32::from(policy::zap_may_rearm(vma, details)) << 8;
+    out |= u32::from(policy::install_marker(vma, || wp)) << 9;
+    out
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RAII guards of the zap loop: the mapped and locked pte table, and the
+//! lazy MMU section. No early return can leak the lock or leave lazy MMU
+//! mode on: dropping the guard ends it.
+
+use crate::pte::Pte;
+use core::ptr::NonNull;
+use kernel::bindings;
+
+/// The ptes of `[addr, addr + len * PAGE_SIZE)` in one page table, mapped
+/// and locked: `pte_offset_map_lock()` ... `pte_unmap_unlock()`.
+///
+/// # Invariants
+///
+/// `start` points to `len` consecutive ptes of a page table mapped by
+/// `pte_offset_map_lock()`, whose lock `ptl` is held until `drop`.
+pub(crate) struct PteTable {
+    start: NonNull<bindings::pte_t>,
+    ptl: *mut bindings::spinlock_t,
+    len: usize,
+}
+
+impl PteTable {
+    /// Maps and locks the ptes for `[addr, end)`; `None` if the pmd no
+    /// longer points to a page table (it changed under us: nothing to zap).
+    ///
+    /// # Safety
+    ///
+    /// `tlb` and `pmd` are valid; `[addr, end)` is page aligned, not empty
+    /// and within the one pmd; the caller holds what `zap_pte_range()`'s
+    /// callers hold (the mmap lock or the i_mmap lock).
+    pub(crate) unsafe fn map_lock(
+        tlb: *mut bindings::mmu_gather,
+        pmd: *mut bindings::pmd_t,
+        addr: usize,
+        end: usize,
+    ) -> Option<Self> {
+        let mut ptl: *mut bindings::spinlock_t = core::ptr::null_mut();
+        // SAFETY: valid arguments by this function's safety requirements.
+        let pte = unsafe { bindings::rust_zap_pte_offset_map_lock(tlb, pmd, addr, &mut ptl) };
+        let len = end.wrapping_sub(addr) / kernel::page::PAGE_SIZE;
+        // INVARIANT: mapped and locked ptes of [addr, end), by the C
+        // function's contract.
+        NonNull::new(pte).map(|start| Self { start, ptl, len })
+    }
+
+    /// How many ptes the table covers.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The address of pte `i`, if within the table.
+    pub(crate) fn ptr(&self, i: usize) -> Option<*mut bindings::pte_t> {
+        // SAFETY: in bounds of the mapped ptes by the invariants.
+        (i < self.len).then(|| unsafe { self.start.as_ptr().add(i) })
+    }
+
+    /// `ptep_get()` of pte `i`, if within the table.
+    pub(crate) fn get(&self, i: usize) -> Option<Pte> {
+        // SAFETY: `ptr` only yields pointers to mapped ptes, which we hold
+        // the lock of; hardware may still set dirty/accessed bits, hence
+        // the volatile read (READ_ONCE()).
+        self.ptr(i)
+            .map(|p| Pte::new(unsafe { core::ptr::read_volatile(p) }))
+    }
+}
+
+impl Drop for PteTable {
+    fn drop(&mut self) {
+        // SAFETY: mapped and locked by `map_lock`, by the invariants.
+        unsafe { bindings::rust_zap_pte_unmap_unlock(self.start.as_ptr(), self.ptl) };
+    }
+}
+
+/// Lazy MMU mode (`arch_enter_lazy_mmu_mode()`): page table updates may be
+/// batched until the guard drops. Borrows the table so the section cannot
+/// outlive the lock.
+///
+/// # Invariants
+///
+/// Lazy MMU mode is on from `enter` until `drop`.
+pub(crate) struct LazyMmu<'a> {
+    _table: &'a PteTable,
+}
+
+impl<'a> LazyMmu<'a> {
+    /// Enters lazy MMU mode for updates of `table`.
+    pub(crate) fn enter(table: &'a PteTable) -> Self {
+        // SAFETY: no precondition; left in `drop`.
+        unsafe { bindings::rust_zap_lazy_mmu_enter() };
+        Self { _table: table }
+    }
+}
+
+impl Drop for LazyMmu<'_> {
+    fn drop(&mut self) {
+        // SAFETY: entered in `enter`, by the invariants.
+        unsafe { bindings::rust_zap_lazy_mmu_leave() };
+    }
+}

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The zap loop: `zap_pte_range()`, `zap_present_ptes()`,
+//! `zap_present_folio_ptes()`, `zap_install_uffd_wp_if_needed()` and
+//! `pte_install_uffd_wp_if_needed()` of Linux 6.12, over the types of this
+//! crate. The decisions are `policy`'s; this file walks, applies, batches
+//! and accounts.
+
+use crate::entry::{Entry, NonPresentKind};
+use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
+use crate::pte::{Pte, SwpEntry};
+use crate::table::{LazyMmu, PteTable};
+use kernel::bindings;
+
+const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
+
+const _: () = assert!(ZapFlags::DROP_MARKER.bits() == bindings::RUST_ZAP_FLAG_DROP_MARKER);
+
+/// `addr + nr` pages. Addresses stay below `end`: C relies on no wrap and
+/// neither do we, but the loop must not grow a panicking path.
+const fn advance(addr: usize, nr: usize) -> usize {
+    addr.wrapping_add(nr.wrapping_mul(PAGE_SIZE))
+}
+
+/// The rss deltas of one call, added to the mm once at the end
+/// (`add_mm_rss_vec()`).
+struct Rss([i32; bindings::NR_MM_COUNTERS as usize]);
+
+impl Rss {
+    fn sub(&mut self, counter: MmCounter, nr: usize) {
+        let i = match counter {
+            MmCounter::File => bindings::MM_FILEPAGES,
+            MmCounter::Anon => bindings::MM_ANONPAGES,
+            MmCounter::SwapEnts => bindings::MM_SWAPENTS,
+            MmCounter::Shmem => bindings::MM_SHMEMPAGES,
+        };
+        // Always in bounds: every counter is below NR_MM_COUNTERS.
+        if let Some(v) = self.0.get_mut(i as usize) {
+            *v = v.wrapping_sub(nr as i32);
+        }
+    }
+}
+
+/// `vma->vm_mm`, `vma_is_anonymous()`, `userfaultfd_wp()` and
+/// `vma_has_recency()`.
+///
+/// They cannot change while the vma is being zapped (changing them needs
+/// the mmap lock for writing), so they are read once per call, not per pte.
+pub(crate) fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
+    let mut info = bindings::rust_zap_vma {
+        mm: core::ptr::null_mut(),
+        anon: false,
+        uffd_wp: false,
+        recency: false,
+    };
+    // SAFETY: `vma` is valid, by the callers' contracts.
+    unsafe { bindings::rust_zap_vma_info(vma, &mut info) };
+    VmaInfo {
+        mm: info.mm,
+        vma: Vma {
+            anon: info.anon,
+            uffd_wp: info.uffd_wp,
+        },
+        recency: info.recency,
+    }
+}
+
+/// What the zap reads of a vma.
+pub(crate) struct VmaInfo {
+    /// `vma->vm_mm`, which is also the gather's mm.
+    pub(crate) mm: *mut bindings::mm_struct,
+    /// What the decisions need.
+    pub(crate) vma: Vma,
+    /// `vma_has_recency()`.
+    pub(crate) recency: bool,
+}
+
+/// A folio found through a pte or a swap entry, with the flags the zap
+/// reads.
+struct FolioRef(bindings::rust_zap_folio);
+
+impl FolioRef {
+    fn empty() -> Self {
+        Self(bindings::rust_zap_folio {
+            folio: core::ptr::null_mut(),
+            page: core::ptr::null_mut(),
+            anon: false,
+            large: false,
+            swapbacked: false,
+        })
+    }
+
+    /// The folio of a device or migration entry.
+    fn of_entry(entry: SwpEntry) -> Self {
+        let mut f = Self::empty();
+        // SAFETY: device and migration entries reference a valid page.
+        unsafe { bindings::rust_zap_entry_folio(entry.raw(), &mut f.0) };
+        f
+    }
+
+    fn counter(&self) -> MmCounter {
+        MmCounter::of_folio(self.0.anon, self.0.swapbacked)
+    }
+}
+
+/// `pte_install_uffd_wp_if_needed()`: after `ptep` was cleared, leave a
+/// uffd-wp marker if what it held (`pteval`) was uffd-wp protected file
+/// memory. A no-op without CONFIG_PTE_MARKER_UFFD_WP.
+///
+/// # Safety
+///
+/// `ptep` is a pte of `mm` at `addr`, mapped, with its page table lock held.
+pub(crate) unsafe fn install_uffd_wp_if_needed(
+    mm: *mut bindings::mm_struct,
+    vma: Vma,
+    addr: usize,
+    ptep: *mut bindings::pte_t,
+    pteval: Pte,
+) {
+    #[cfg(CONFIG_PTE_MARKER_UFFD_WP)]
+    {
+        // SAFETY: mapped and locked by the safety requirements.
+        if !Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none() {
+            // SAFETY: no precondition.
+            unsafe { bindings::rust_zap_warn_install_not_none() };
+        }
+        let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
+        if policy::install_marker(vma, wp) {
+            // SAFETY: by the safety requirements; the pte is none.
+            unsafe { bindings::rust_zap_set_uffd_wp_marker(mm, addr, ptep) };
+        }
+    }
+    #[cfg(not(CONFIG_PTE_MARKER_UFFD_WP))]
+    let _ = (mm, vma, addr, ptep, pteval);
+}
+
+/// One call of `zap_pte_range()`: everything but the table.
+struct Zap {
+    tlb: *mut bindings::mmu_gather,
+    vma_ptr: *mut bindings::vm_area_struct,
+    mm: *mut bindings::mm_struct,
+    vma: Vma,
+    recency: bool,
+    details: Details,
+    rss: Rss,
+    force_flush: bool,
+    force_break: bool,
+}
+
+impl Zap {
+    /// Walks the table from `addr`; returns where it stopped (`end` when
+    /// done, earlier when it must reschedule or flush first).
+    fn run(&mut self, table: &PteTable, mut addr: usize) -> usize {
+        let mut i = 0;
+        while let Some(pte) = table.get(i) {
+            let max_nr = table.len().wrapping_sub(i);
+            let nr = match Entry::classify(pte) {
+                Entry::None => 1,
+                // SAFETY: no precondition.
+                _ if unsafe { bindings::rust_zap_need_resched() } => break,
+                Entry::Present => {
+                    let nr = self.present(table, i, addr, pte, max_nr);
+                    if self.force_break {
+                        addr = advance(addr, nr);
+                        break;
+                    }
+                    nr
+                }
+                Entry::NonPresent(kind, entry) => {
+                    self.non_present(table, i, addr, pte, kind, entry, max_nr)
+                }
+            };
+            i = i.wrapping_add(nr);
+            addr = advance(addr, nr);
+        }
+        addr
+    }
+
+    /// `zap_install_uffd_wp_if_needed()` for `nr` ptes from `i`.
+    fn rearm(&self, table: &PteTable, i: usize, addr: usize, nr: usize, pteval: Pte) {
+        if !policy::zap_may_rearm(self.vma, self.details) {
+            return;
+        }
+        for k in 0..nr {
+            if let Some(ptep) = table.ptr(i.wrapping_add(k)) {
+                // SAFETY: a pte of the locked table at that address.
+                unsafe {
+                    install_uffd_wp_if_needed(self.mm, self.vma, advance(addr, k), ptep, pteval)
+                };
+            }
+        }
+    }
+
+    /// `zap_present_ptes()`: zap or skip at least one present pte, batching
+    /// the following ones that map the same large folio. Returns how many.
+    fn present(
+        &mut self,
+        table: &PteTable,
+        i: usize,
+        addr: usize,
+        pte: Pte,
+        max_nr: usize,
+    ) -> usize {
+        let Some(ptep) = table.ptr(i) else { return 1 };
+        let mut f = FolioRef::empty();
+        // SAFETY: `vma` is valid and `pte` was read from it at `addr`.
+        if !unsafe { bindings::rust_zap_normal_folio(self.vma_ptr, addr, pte.raw(), &mut f.0) } {
+            // A special mapping, no struct page. We don't need up-to-date
+            // accessed/dirty bits.
+            // SAFETY: a locked present pte of `tlb->mm` at `addr`.
+            unsafe {
+                bindings::rust_zap_clear_ptes(
+                    self.tlb,
+                    self.vma_ptr,
+                    addr,
+                    ptep,
+                    1,
+                    pte.raw(),
+                    false,
+                )
+            };
+            if self.vma.uffd_wp && pte.is_uffd_wp() {
+                self.rearm(table, i, addr, 1, pte);
+            }
+            // SAFETY: `mm` is valid.
+            unsafe { bindings::rust_zap_ksm_might_unmap_zero_page(self.mm, pte.raw()) };
+            return 1;
+        }
+        if policy::present(self.details, Some(f.0.anon)) == Verdict::Keep {
+            return 1;
+        }
+        let nr = if f.0.large && max_nr != 1 {
+            // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
+            // the first maps a page of `folio`.
+            let nr = unsafe {
+                bindings::rust_zap_folio_pte_batch(f.0.folio, addr, ptep, pte.raw(), max_nr as u32)
+            };
+            nr as usize
+        } else {
+            1
+        };
+        self.present_folio(table, i, addr, ptep, pte, &f, nr);
+        nr
+    }
+
+    /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
+    /// of one folio.
+    #[allow(clippy::too_many_arguments)]
+    fn present_folio(
+        &mut self,
+        table: &PteTable,
+        i: usize,
+        addr: usize,
+        ptep: *mut bindings::pte_t,
+        pte: Pte,
+        f: &FolioRef,
+        nr: usize,
+    ) {
+        let mut delay_rmap = false;
+        let anon = f.0.anon;
+        // SAFETY: `nr` locked present ptes of `tlb->mm` from `addr`.
+        // File folios need the dirty and young bits of all `nr` ptes; anon
+        // ones do not.
+        let ptent = Pte::new(unsafe {
+            bindings::rust_zap_clear_ptes(
+                self.tlb,
+                self.vma_ptr,
+                addr,
+                ptep,
+                nr as u32,
+                pte.raw(),
+                !anon,
+            )
+        });
+        if anon {
+            self.rss.sub(MmCounter::Anon, nr);
+        } else {
+            if ptent.is_dirty() {
+                // SAFETY: the folio is mapped here, hence alive.
+                unsafe { bindings::folio_mark_dirty(f.0.folio) };
+                // SAFETY: `tlb` is valid.
+                if unsafe { bindings::rust_zap_tlb_delay_rmap(self.tlb) } {
+                    delay_rmap = true;
+                    self.force_flush = true;
+                }
+            }
+            if ptent.is_young() && self.recency {
+                // SAFETY: as above.
+                unsafe { bindings::folio_mark_accessed(f.0.folio) };
+            }
+            self.rss.sub(f.counter(), nr);
+        }
+        if self.vma.uffd_wp && ptent.is_uffd_wp() {
+            self.rearm(table, i, addr, nr, ptent);
+        }
+        if !delay_rmap {
+            // SAFETY: the `nr` pages were mapped by the ptes just cleared.
+            unsafe {
+                bindings::rust_zap_remove_rmap_ptes(
+                    self.vma_ptr,
+                    addr,
+                    f.0.folio,
+                    f.0.page,
+                    nr as u32,
+                    ptent.raw(),
+                )
+            };
+        }
+        // SAFETY: as above; the gather takes over the references.
+        if unsafe {
+            bindings::rust_zap_tlb_remove_folio_pages(self.tlb, f.0.page, nr as u32, delay_rmap)
+        } {
+            self.force_flush = true;
+            self.force_break = true;
+        }
+    }
+
+    /// A non-present entry (and, for swap, the following ones of the same
+    /// batch). Returns how many ptes it covered.
+    #[allow(clippy::too_many_arguments)]
+    fn non_present(
+        &mut self,
+        table: &PteTable,
+        i: usize,
+        addr: usize,
+        pte: Pte,
+        kind: NonPresentKind,
+        entry: SwpEntry,
+        max_nr: usize,
+    ) -> usize {
+        let Some(ptep) = table.ptr(i) else { return 1 };
+        let mut nr = 1;
+        let verdict = match kind {
+            NonPresentKind::DevicePrivate | NonPresentKind::DeviceExclusive => {
+                let f = FolioRef::of_entry(entry);
+                let verdict = policy::non_present(
+                    NonPresent::Device {
+                        folio_anon: f.0.anon,
+                    },
+                    self.vma,
+                    self.details,
+                );
+                if verdict == Verdict::Zap {
+                    // Device private/exclusive entries only map anonymous
+                    // folios so far: no uffd-wp to consider.
+                    if !f.0.anon {
+                        // SAFETY: no precondition.
+                        unsafe { bindings::rust_zap_warn_device_not_anon() };
+                    }
+                    self.rss.sub(f.counter(), 1);
+                    let private = matches!(kind, NonPresentKind::DevicePrivate);
+                    // SAFETY: the entry held a reference to the folio.
+                    unsafe {
+                        bindings::rust_zap_device_entry(self.vma_ptr, f.0.folio, f.0.page, private)
+                    };
+                }
+                verdict
+            }
+            NonPresentKind::Swap => {
+                // SAFETY: `max_nr` locked ptes from `ptep`, the first `pte`.
+                nr = unsafe { bindings::rust_zap_swap_pte_batch(ptep, max_nr as u32, pte.raw()) }
+                    as usize;
+                // Genuine swap entries, hence private anonymous pages.
+                let verdict = policy::non_present(NonPresent::Swap, self.vma, self.details);
+                if verdict == Verdict::Zap {
+                    self.rss.sub(MmCounter::SwapEnts, nr);
+                    // SAFETY: `nr` swap entries from `entry` were just found.
+                    unsafe { bindings::rust_zap_free_swap_and_cache_nr(entry.raw(), nr as u32) };
+                }
+                verdict
+            }
+            NonPresentKind::Migration => {
+                let f = FolioRef::of_entry(entry);
+                let verdict = policy::non_present(
+                    NonPresent::Migration {
+                        folio_anon: f.0.anon,
+                    },
+                    self.vma,
+                    self.details,
+                );
+                if verdict == Verdict::Zap {
+                    self.rss.sub(f.counter(), 1);
+                }
+                verdict
+            }
+            NonPresentKind::UffdWpMarker => {
+                policy::non_present(NonPresent::UffdWpMarker, self.vma, self.details)
+            }
+            NonPresentKind::HwPoison | NonPresentKind::PoisonedMarker => {
+                policy::non_present(NonPresent::Poisoned, self.vma, self.details)
+            }
+            NonPresentKind::Unknown => {
+                // SAFETY: no precondition.
+                unsafe { bindings::rust_zap_warn_unknown_entry(entry.raw()) };
+                policy::non_present(NonPresent::Unknown, self.vma, self.details)
+            }
+        };
+        if verdict == Verdict::Keep {
+            return nr;
+        }
+        // SAFETY: `nr` locked non-present ptes of `tlb->mm` from `addr`.
+        unsafe { bindings::rust_zap_clear_not_present_ptes(self.tlb, addr, ptep, nr as u32) };
+        self.rearm(table, i, addr, nr, pte);
+        nr
+    }
+}
+
+/// `zap_pte_range()`.
+///
+/// # Safety
+///
+/// As for the C function: `tlb` is a gather started on the vma's mm, `pmd`
+/// points to a page table covering `[addr, end)` (page aligned, within the
+/// pmd, not empty) of `vma`, `details` is NULL or valid, and the caller
+/// holds the locks zapping requires.
+pub(crate) unsafe fn zap_pte_range(
+    tlb: *mut bindings::mmu_gather,
+    vma_ptr: *mut bindings::vm_area_struct,
+    pmd: *mut bindings::pmd_t,
+    addr: usize,
+    end: usize,
+    details: *const bindings::zap_details,
+) -> usize {
+    // SAFETY: NULL or valid by the safety requirements.
+    let details = match unsafe { details.as_ref() } {
+        None => Details::NONE,
+        Some(d) => Details::new(d.even_cows, ZapFlags::from_bits_truncate(d.zap_flags)),
+    };
+    let VmaInfo { mm, vma, recency } = vma_info(vma_ptr);
+    // SAFETY: by the safety requirements.
+    let Some(table) = (unsafe { PteTable::map_lock(tlb, pmd, addr, end) }) else {
+        return addr;
+    };
+    // SAFETY: `mm` is valid and its page table lock is held.
+    unsafe { bindings::rust_zap_flush_tlb_batched_pending(mm) };
+
+    let mut zap = Zap {
+        tlb,
+        vma_ptr,
+        mm,
+        vma,
+        recency,
+        details,
+        rss: Rss([0; bindings::NR_MM_COUNTERS as usize]),
+        force_flush: false,
+        force_break: false,
+    };
+    let addr = {
+        let _lazy = LazyMmu::enter(&table);
+        let addr = zap.run(&table, addr);
+        // SAFETY: `mm` is valid; the array has NR_MM_COUNTERS entries.
+        unsafe { bindings::rust_zap_add_mm_rss_vec(mm, zap.rss.0.as_mut_ptr()) };
+        addr
+    };
+    // Do the actual TLB flush before dropping ptl.
+    if zap.force_flush {
+        // SAFETY: `tlb` and `vma` are valid; the table is still locked.
+        unsafe { bindings::rust_zap_force_flush_locked(tlb, vma_ptr) };
+    }
+    drop(table);
+    // If we forced a TLB flush (either due to running out of batch buffers
+    // or because we needed to flush dirty TLB entries before releasing the
+    // ptl), free the batched memory too. Come back again if we didn't do
+    // everything.
+    if zap.force_flush {
+        // SAFETY: `tlb` is valid.
+        unsafe { bindings::rust_zap_tlb_flush_mmu(tlb) };
+    }
+    addr
+}

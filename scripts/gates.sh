@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# gates.sh VARIANT...: the quality gates on the project's code, after those
+# variants were built: host tests of the pure decisions, rustfmt, clippy
+# (each variant's config: the cfgs differ) and checkpatch on the series.
+. "$(dirname "$0")/lib.sh"
+
+status=0
+fail() { echo "FAIL $1" >&2; status=1; }
+
+stage gates "host tests: cargo test of mm/rust_zap/policy.rs"
+cargo test --quiet --locked --manifest-path "$RIG_TOP/scripts/host-tests/Cargo.toml" \
+	--target-dir "$BUILD/host-tests" >"$LOGS/host-tests.log" 2>&1 ||
+	{ tail -n 30 "$LOGS/host-tests.log" >&2; fail "host tests (log: $LOGS/host-tests.log)"; }
+grep -h '^test result' "$LOGS/host-tests.log" | head -n 1 | sed 's/^/    /'
+/usr/bin/rustfmt --check --edition 2021 "$RIG_TOP/scripts/host-tests/src/lib.rs" >&2 ||
+	fail "rustfmt: scripts/host-tests/src/lib.rs is not formatted"
+
+for v in "$@"; do
+	grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || continue
+	stage gates "$v: make rustfmtcheck, make CLIPPY=1 (mm/rust_zap)"
+	kmake O="$KOUT/$v" rustfmtcheck >"$LOGS/rustfmt-$v.log" 2>&1 ||
+		{ grep -v '^make' "$LOGS/rustfmt-$v.log" | head -n 30 >&2
+		  fail "$v: rustfmtcheck: run rustfmt on mm/rust_zap/*.rs"; }
+	# Touch the crate root so that clippy really runs on the crate.
+	touch "$TREE/mm/rust_zap/rust_zap.rs"
+	kmake O="$KOUT/$v" CLIPPY=1 mm/rust_zap/ >"$LOGS/clippy-$v.log" 2>&1 ||
+		fail "$v: make CLIPPY=1 mm/rust_zap/ failed (log: $LOGS/clippy-$v.log)"
+	if grep -qE '^(warning|error)' "$LOGS/clippy-$v.log"; then
+		grep -E '^(warning|error)' -A 8 "$LOGS/clippy-$v.log" | head -n 40 >&2
+		fail "$v: clippy warnings (log: $LOGS/clippy-$v.log)"
+	fi
+	grep -q 'CLIPPY .*mm/rust_zap/rust_zap.o' "$LOGS/clippy-$v.log" ||
+		fail "$v: clippy did not run on mm/rust_zap (log: $LOGS/clippy-$v.log)"
+done
+
+"$RIG_TOP/scripts/patches.sh" --verify || status=1
+stage gates "checkpatch on the series"
+for p in "$BUILD"/patches/*.patch; do
+	[ -f "$p" ] || continue
+	# A new file need not touch MAINTAINERS in the same patch.
+	if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q \
+			--ignore FILE_PATH_CHANGES "$p" 2>&1); then
+		printf '%s\n' "$out" | head -n 30 >&2
+		fail "checkpatch: $(basename "$p")"
+	fi
+done
+[ $status -ne 0 ] || info "all gates clean"
+exit $status
