@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# boot.sh VARIANT MODE SUITES: boot VARIANT's bzImage in QEMU (TCG) with
-# mm_zap=MODE, run SUITES (comma-separated, see scripts/guest/init), and
-# write build/logs/VARIANT-MODE.{log,summary}. Exit 0 only when every suite
-# passed, the sentinel was seen and the console shows no kernel splat.
+# boot.sh VARIANT MODE SUITES [TAG]: boot VARIANT's bzImage in QEMU (TCG)
+# with mm_zap=MODE, run SUITES (comma-separated, see scripts/guest/init), and
+# write build/logs/VARIANT-MODE[-TAG].{log,summary}. Exit 0 only when every
+# suite passed, the sentinel was seen and the console shows no kernel splat.
+# QEMU_ACCEL overrides the CPU setup (bench: one vCPU under -icount);
+# GUEST_ARGS adds kernel command line arguments (rig.bench=..., rig.zram=...).
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: boot.sh VARIANT MODE SUITES} mode=${2:?} suites=${3:?}
+variant=${1:?usage: boot.sh VARIANT MODE SUITES [TAG]} mode=${2:?} suites=${3:?}
+tag=${4:+-$4}
 need_variant "$variant"
 kernel=$KOUT/$variant/arch/x86/boot/bzImage
 initrd=$GUEST/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no kernel at $kernel" "run scripts/kbuild.sh $variant"
 [ -f "$initrd" ] || die "no initramfs at $initrd" "run scripts/guest.sh $variant"
-log=$LOGS/$variant-$mode.log
-summary=$LOGS/$variant-$mode.summary
+log=$LOGS/$variant-$mode$tag.log
+summary=$LOGS/$variant-$mode$tag.summary
 limit=${BOOT_TIMEOUT:-1500}
-cmdline="console=ttyS0 rdinit=/init panic=-1 mm_zap=$mode rig.suites=$suites"
+cmdline="console=ttyS0 rdinit=/init panic=-1 mm_zap=$mode rig.suites=$suites ${GUEST_ARGS:-}"
 [ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
 	cmdline+=" $(grep -v '^#' "$RIG_TOP/scripts/configs/$variant.cmdline" | tr '\n' ' ')"
 rm -f "$summary"
@@ -23,7 +26,7 @@ rm -f "$summary"
 stage boot "$variant, mm_zap=$mode: $suites (console: $log)"
 rc=0
 timeout --foreground -k 10 "$limit" \
-	qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=multi \
+	qemu-system-x86_64 -M q35 -cpu max -m 2G ${QEMU_ACCEL:--smp 2 -accel tcg,thread=multi} \
 	-nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null >"$log" 2>&1 || rc=$?

@@ -33,15 +33,19 @@ if [ "$(cat "$out/.rig-config" 2>/dev/null)" != "$sum" ] || [ ! -f "$out/.config
 		"${frags[@]}" >>"$log" 2>&1 ||
 		die "merge_config.sh failed (log: $log)"
 	run_make olddefconfig || die "make olddefconfig failed (log: $log)"
-	# Every line of every fragment must have survived olddefconfig.
-	miss=$(cat "${frags[@]}" | grep -E '^(CONFIG_|# CONFIG_.* is not set)' |
-	       while read -r l; do
-		       case "$l" in
-		       "# "*) s=${l#\# }; s=${s%% *}
-			      ! grep -q "^$s=" "$out/.config" || echo "$s(n)" ;;
-		       *) grep -qxF "$l" "$out/.config" || echo "${l%%=*}" ;;
-		       esac
-	       done | tr '\n' ' ')
+	# Every symbol must have its last requested value (a variant fragment
+	# overrides base.config) after olddefconfig.
+	miss=$(cat "${frags[@]}" | awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s); want[s] = $0; next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n"; next }
+		END { for (s in want) print s, want[s] }' |
+	       while read -r s w; do
+		       if [ "$w" = n ]; then
+			       ! grep -q "^$s=" "$out/.config" || echo "$s(n)"
+		       else
+			       grep -qxF "$w" "$out/.config" || echo "$s"
+		       fi
+	       done | sort | tr '\n' ' ')
 	[ -z "$miss" ] ||
 		die "$variant: olddefconfig dropped $miss(see $out/.config)" \
 		    "fix the dependencies in scripts/configs/*.config"
