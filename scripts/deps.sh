@@ -8,7 +8,7 @@ BINDGEN_VERSION=0.73.2
 PKGS=(linux-source-6.12 rustc-web rust-web-src clang-19 lld-19 llvm-19
       libclang-19-dev flex bison bc libelf-dev libssl-dev cpio kmod rsync
       qemu-system-x86 busybox-static gcc make libc6-dev xz-utils
-      rust-web-clippy rustfmt-web bsdextrautils patch git)
+      rust-web-clippy rustfmt-web bsdextrautils patch git python3)
 
 stage deps "checking the toolchain"
 missing=()

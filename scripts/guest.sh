@@ -39,9 +39,10 @@ cc pagemap_ioctl "$mm" pagemap_ioctl.c vm_util.c thp_settings.c
 rm -f "$mm/local_config.h"
 # This project's own selftests must build without a warning.
 CFLAGS+=(-Wextra -Wno-unused-parameter -Werror)
-for c in "$vm"/*.c; do
+# ... and so must the rig's own guest programs (the benchmark).
+for c in "$vm"/*.c "$RIG_TOP"/scripts/guest/*.c; do
 	[ -f "$c" ] || continue
-	cc "$(basename "$c" .c)" "$vm" "$(basename "$c")"
+	cc "$(basename "$c" .c)" "$(dirname "$c")" "$(basename "$c")"
 done
 
 rm -rf "$root"

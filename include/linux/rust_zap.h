@@ -50,7 +50,6 @@ bool rust_zap_need_resched(void);
 bool rust_zap_normal_folio(struct vm_area_struct *vma, unsigned long addr,
 			   pte_t pte, struct rust_zap_folio *f);
 void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f);
-swp_entry_t rust_zap_pte_to_swp_entry(pte_t pte);
 pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t *pte, unsigned int nr,
 			  pte_t ptent, bool get);
@@ -85,6 +84,7 @@ void rust_zap_warn_unknown_entry(swp_entry_t entry);
 
 /* For the KUnit suite, mm/rust_zap/rust_zap_kunit.c. */
 u32 rust_zap_test_pte(pte_t pte);
+unsigned long rust_zap_test_swp_entry(pte_t pte);
 u32 rust_zap_test_policy(u32 input);
 
 #ifdef CONFIG_RUST_MM_ZAP

@@ -126,11 +126,6 @@ void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f)
 	rust_zap_fill_folio(pfn_swap_entry_to_page(entry), f);
 }
 
-swp_entry_t rust_zap_pte_to_swp_entry(pte_t pte)
-{
-	return pte_to_swp_entry(pte);
-}
-
 /*
  * Clear @nr present ptes and gather their TLB range. With @get, return the
  * cleared value with the dirty and young bits of all @nr ptes folded in

@@ -6,8 +6,8 @@
 //! The pte bit tests are native Rust on the masks of the C headers (x86-64,
 //! as `CONFIG_RUST_MM_ZAP` requires): they run for every pte and an
 //! out-of-line helper call would cost more than the test. The KUnit suite
-//! (`mm/rust_zap/rust_zap_kunit.c`) checks each against its C counterpart.
-//! Decoding a swap pte is arch-specific layout and stays in C.
+//! (`mm/rust_zap/rust_zap_kunit.c`) checks each against its C counterpart,
+//! the swap entry decoding included.
 
 use kernel::bindings;
 
@@ -70,10 +70,18 @@ impl Pte {
         self.val() & bindings::RUST_ZAP_PAGE_SWP_UFFD_WP != 0
     }
 
-    /// `pte_to_swp_entry()` of a swap pte.
-    pub(crate) fn to_swp_entry(self) -> SwpEntry {
-        // SAFETY: a pure function of the value.
-        SwpEntry(unsafe { bindings::rust_zap_pte_to_swp_entry(self.0) })
+    /// `pte_to_swp_entry()` of a swap pte (x86-64 layout: the type in the
+    /// top `SWP_TYPE_BITS`, the offset inverted below it). The flags that
+    /// `pte_swp_clear_flags()` clears lie below the offset and drop out.
+    pub(crate) const fn to_swp_entry(self) -> SwpEntry {
+        let v = self.val();
+        let kind = v >> (usize::BITS as usize - bindings::RUST_ZAP_SWP_TYPE_BITS);
+        let offset =
+            (!v << bindings::RUST_ZAP_SWP_TYPE_BITS) >> bindings::RUST_ZAP_SWP_OFFSET_SHIFT;
+        SwpEntry(bindings::swp_entry_t {
+            val: (kind << bindings::RUST_ZAP_SWP_TYPE_SHIFT)
+                | (offset & bindings::RUST_ZAP_SWP_OFFSET_MASK),
+        })
     }
 
     /// `pte_swp_uffd_wp_any()`: a swap pte carrying uffd-wp, in its own
@@ -99,6 +107,11 @@ impl SwpEntry {
     /// The C `swp_entry_t`.
     pub(crate) const fn raw(self) -> bindings::swp_entry_t {
         self.0
+    }
+
+    /// The C value.
+    pub(crate) const fn val(self) -> usize {
+        self.0.val
     }
 
     /// `swp_type()`.

@@ -84,6 +84,13 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
         .fold(kind << 8, |acc, (i, &b)| acc | (u32::from(b) << i))
 }
 
+/// For the KUnit suite: the native `pte_to_swp_entry()` of a swap pte.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_swp_entry(pte: bindings::pte_t) -> usize {
+    Pte::new(pte).to_swp_entry().val()
+}
+
 /// For the KUnit suite: the decisions of `policy` for one combination of
 /// inputs, as bits (see `rust_zap_kunit.c`).
 #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]

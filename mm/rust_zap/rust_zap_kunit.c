@@ -64,6 +64,10 @@ static void check_pte(struct kunit *test, pte_t pte)
 
 	KUNIT_EXPECT_EQ_MSG(test, rust, c, "pte 0x%llx",
 			    (unsigned long long)pte_val(pte));
+	if (is_swap_pte(pte))
+		KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_swp_entry(pte),
+				    pte_to_swp_entry(pte).val, "pte 0x%llx",
+				    (unsigned long long)pte_val(pte));
 }
 
 /* Every low flag combination, with and without a pfn and high bits. */
