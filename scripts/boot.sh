@@ -18,7 +18,12 @@ initrd=$GUEST/initramfs.cpio.gz
 log=$LOGS/$variant-$mode$tag.log
 summary=$LOGS/$variant-$mode$tag.summary
 limit=${BOOT_TIMEOUT:-1500}
-cmdline="console=ttyS0 rdinit=/init panic=-1 mm_zap=$mode rig.suites=$suites ${GUEST_ARGS:-}"
+# The stress test's seed and length: STRESS (single-threaded, compared
+# between C and Rust) and STRESS_MT (threads, race hunting).
+stress=${STRESS:--s,1,-n,20000}
+stress_mt=${STRESS_MT:--s,1,-j,2,-t,20,-n,1000000}
+cmdline="console=ttyS0 rdinit=/init panic=-1 mm_zap=$mode rig.suites=$suites"
+cmdline+=" rig.stress=$stress rig.stress_mt=$stress_mt ${GUEST_ARGS:-}"
 [ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
 	cmdline+=" $(grep -v '^#' "$RIG_TOP/scripts/configs/$variant.cmdline" | tr '\n' ' ')"
 rm -f "$summary"

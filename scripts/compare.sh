@@ -6,13 +6,14 @@
 
 variant=${1:?usage: compare.sh VARIANT MODE_A MODE_B} a=${2:?} b=${3:?}
 
-# results LOG: "suite: result line" for each TAP result and summary line.
+# results LOG: "suite: result line" for each TAP result and summary line,
+# and each line of uffd-wp-stress's observation log (OBS).
 # Numbers inside a test's description are masked: some tests print racy
 # counts there (pagemap_ioctl's "Extra pages N"); the verdict, the test
 # number and the totals are compared as they are.
 results() {
 	awk '/^RIG-BEGIN / { s = $2; next } /^RIG-END / { s = ""; next }
-	     s != "" && /^(ok|not ok) [0-9]+|^# Totals:|^Userfaults unit tests:|^Testing .*\.\.\. / {
+	     s != "" && /^(ok|not ok) [0-9]+|^# Totals:|^Userfaults unit tests:|^Testing .*\.\.\. |^OBS / {
 		sub(/\r$/, "")
 		if (match($0, /^(ok|not ok) [0-9]+ /)) {
 			head = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1)

@@ -1,0 +1,1282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seeded, randomized differential stress test of userfaultfd write-protect
+ * (uffd-wp) and its PTE markers across zaps.
+ *
+ * A small region per memory kind (shmem memfd, private anonymous memory
+ * with UFFD_FEATURE_WP_UNPOPULATED, hugetlb memfd) is registered in WP mode
+ * and a model keeps, per page, the expected data version and whether it is
+ * write-protected.  A xorshift PRNG seeded by -s picks the operations, so
+ * the sequence depends on the seed only.  After every operation the effects
+ * are checked against the model: exactly one WP event per write to a
+ * protected page and none otherwise, data, and the pagemap uffd-wp bit.
+ *
+ * Semantics asserted (Linux 6.12, mm/memory.c zap_pte_range(),
+ * mm/mprotect.c change_pte_range(), mm/mremap.c, fs/hugetlbfs/inode.c):
+ *
+ * - UFFDIO_WRITEPROTECT on a none pte installs a marker on shmem and hugetlb
+ *   always, on anon only with WP_UNPOPULATED (userfaultfd_wp_use_markers()).
+ * - MADV_DONTNEED: file memory keeps data and wp (zap leaves a marker,
+ *   zap_install_uffd_wp_if_needed()); anon loses data and wp, markers and
+ *   wp swap entries included ("Zap on anonymous always means dropping
+ *   everything").
+ * - MADV_PAGEOUT keeps data and wp (marker / wp swap pte); hugetlb refuses it.
+ * - fallocate(PUNCH_HOLE) and MADV_REMOVE: data zeroed, markers kept on
+ *   shmem and hugetlb (unmap_mapping_range() / hugetlb_vmdelete_list(.., 0)
+ *   do not pass ZAP_FLAG_DROP_MARKER).
+ * - ftruncate() shrink + grow back: data zeroed; shmem keeps the markers,
+ *   hugetlb_vmtruncate() passes ZAP_FLAG_DROP_MARKER and drops them.
+ * - fork() without UFFD_FEATURE_EVENT_FORK: the child vma is unregistered
+ *   and copy_*_pte() clear wp; the parent is unchanged.
+ * - mremap() without UFFD_FEATURE_EVENT_REMAP: move_ptes()/move_huge_pte()
+ *   clear wp and drop markers (vma_has_uffd_without_event_remap()) and the
+ *   new vma is unregistered: the test re-registers, all pages unprotected.
+ * - munmap() + mmap(): wp gone, shmem/hugetlb data kept, anon data zero.
+ *
+ * With -j N > 1 every worker runs its own stream (seed + index) on its own
+ * regions and on its own slice of a shared shmem region, which one more
+ * thread keeps zapping with MADV_DONTNEED / MADV_PAGEOUT.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest.h"
+
+#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM	(1 << 12)
+#endif
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT			21
+#endif
+#ifndef MADV_REMOVE
+#define MADV_REMOVE			9
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE		0x100000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC			0x0001U
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB			0x0004U
+#endif
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE		0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE		0x02
+#endif
+
+/* Expectations that differ between kernels, see the comment above. */
+#define EXPECT_ANON_ZAP_KEEPS_WP	0
+#define EXPECT_PUNCH_HOLE_KEEPS_WP	1
+#define EXPECT_SHMEM_TRUNCATE_KEEPS_WP	1
+#define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
+#define EXPECT_MREMAP_CLEARS_WP		1
+
+#define PM_UFFD_WP		(1ULL << 57)
+
+#define NR_SMALL_PAGES		16
+#define NR_HUGE_PAGES		4
+#define HPAGE_SIZE		(2UL << 20)
+#define SHARED_PER_WORKER	4
+#define MAX_THREADS		16
+#define MAX_PAGES		(SHARED_PER_WORKER * MAX_THREADS)
+#define MAX_RANGE		4	/* pages per ranged operation */
+#define NR_SAMPLES		8	/* bytes checked per page */
+#define POLL_MS			50
+#define CHILD_TIMEOUT_MS	300000
+#define WATCHDOG_S		900
+
+enum kind { K_SHMEM, K_ANON, K_HUGETLB, NR_KINDS, K_SHARED = NR_KINDS };
+
+static const char * const kind_name[] = {
+	[K_SHMEM] = "shmem", [K_ANON] = "anon", [K_HUGETLB] = "hugetlb",
+	[K_SHARED] = "shared",
+};
+
+#define KS	(1U << K_SHMEM)
+#define KA	(1U << K_ANON)
+#define KH	(1U << K_HUGETLB)
+#define KX	(1U << K_SHARED)
+
+enum op {
+	OP_PROTECT, OP_UNPROTECT, OP_READ, OP_WRITE, OP_DONTNEED, OP_PAGEOUT,
+	OP_PUNCH, OP_REMOVE, OP_TRUNCATE, OP_FORK, OP_MREMAP, OP_REMAP,
+	NR_OPS,
+};
+
+static const struct {
+	const char *name;
+	unsigned int weight;
+	unsigned int kinds;	/* memory kinds the operation applies to */
+} ops[NR_OPS] = {
+	[OP_PROTECT]	= { "protect",	 20, KS | KA | KH | KX },
+	[OP_UNPROTECT]	= { "unprotect",  8, KS | KA | KH | KX },
+	[OP_READ]	= { "read",	 15, KS | KA | KH | KX },
+	[OP_WRITE]	= { "write",	 20, KS | KA | KH | KX },
+	[OP_DONTNEED]	= { "dontneed",	 10, KS | KA | KH | KX },
+	[OP_PAGEOUT]	= { "pageout",	  6, KS | KA | KX },
+	[OP_PUNCH]	= { "punch",	  4, KS | KH | KX },
+	[OP_REMOVE]	= { "remove",	  3, KS | KH | KX },
+	[OP_TRUNCATE]	= { "truncate",	  3, KS | KH },
+	[OP_FORK]	= { "fork",	  2, KS | KA | KH },
+	[OP_MREMAP]	= { "mremap",	  2, KS | KA | KH },
+	[OP_REMAP]	= { "remap",	  2, KS | KA | KH },
+};
+
+struct page_model {
+	unsigned char ver;	/* 0: zero page, else data version */
+	bool wp;
+};
+
+struct region {
+	enum kind kind;
+	bool shared;		/* slices owned by several workers */
+	bool ready;
+	int fd;			/* memfd, -1 for anon */
+	size_t psize;
+	unsigned int npages;
+	size_t len;
+	char *base;		/* read by the handler with __atomic_*() */
+	char *other;		/* reserved slot for mremap */
+	char *resv;		/* reservation holding both slots */
+	size_t resv_len;
+	int uffd;
+	pthread_t thread;
+	bool running;
+	int stop;
+	/* written by the handler thread, read with __atomic_*() */
+	unsigned int faults[MAX_PAGES];
+	unsigned long total;
+	unsigned int bad;
+	int err;
+	struct page_model pg[MAX_PAGES];
+};
+
+/* The pages of a region one worker owns. */
+struct view {
+	struct region *r;
+	unsigned int lo, hi;
+};
+
+struct obs {
+	unsigned int events;
+	bool have_sum;
+	uint32_t sum;
+	int status;		/* fork: child exit status */
+};
+
+struct worker {
+	int id;
+	uint64_t rng;
+	pthread_t thread;
+	struct region reg[NR_KINDS];
+	struct view views[NR_KINDS + 1];
+	unsigned int nr_views;
+	unsigned char ver;
+	long op;		/* index of the running operation */
+	bool log;
+	bool joined;
+};
+
+static struct {
+	unsigned long seed;
+	long nops;
+	long seconds;
+	int threads;
+	const char *mopt;	/* -m as given */
+	unsigned int kinds;
+	__u64 features;
+	int pagemap_fd;
+	struct timespec start;
+	struct region shared;
+	/* updated with __atomic_*() */
+	int stop;
+	int failed;
+	long done;
+	long progress;
+} g = {
+	.seed = 1, .nops = 2000, .threads = 1,
+	.kinds = KS | KA | KH, .pagemap_fd = -1,
+};
+
+static struct worker workers[MAX_THREADS];
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned int rnd_below(uint64_t *s, unsigned int n)
+{
+	return (unsigned int)(rnd(s) >> 32) % n;
+}
+
+static bool stopped(void)
+{
+	return __atomic_load_n(&g.stop, __ATOMIC_ACQUIRE);
+}
+
+static double elapsed(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - g.start.tv_sec) +
+	       (now.tv_nsec - g.start.tv_nsec) / 1e9;
+}
+
+/* Report the first invariant failure and stop every thread. */
+static int __printf(3, 4)
+fail(struct worker *w, const char *what, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (__atomic_exchange_n(&g.failed, 1, __ATOMIC_SEQ_CST) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		printf("# FAIL op=%ld thread=%d %s: %s\n",
+		       w ? w->op : -1L, w ? w->id : -1, what, msg);
+		fflush(stdout);
+	}
+	__atomic_store_n(&g.stop, 1, __ATOMIC_RELEASE);
+	return -1;
+}
+
+static void sigbus_handler(int sig)
+{
+	static const char msg[] = "# FAIL unexpected SIGBUS\n";
+
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(KSFT_FAIL);
+	_exit(KSFT_FAIL);
+}
+
+/* ---- page contents ---- */
+
+static size_t sample_off(struct region *r, unsigned int j)
+{
+	return j * (r->psize / NR_SAMPLES) + j * 67;
+}
+
+static unsigned char sample_val(unsigned char ver, unsigned int j)
+{
+	return ver ? (unsigned char)((ver * 31 + j * 7) % 255 + 1) : 0;
+}
+
+static char *page_addr(struct region *r, unsigned int i)
+{
+	return r->base + (size_t)i * r->psize;
+}
+
+static unsigned char next_ver(struct worker *w)
+{
+	if (++w->ver == 0)
+		w->ver = 1;
+	return w->ver;
+}
+
+static uint32_t fnv(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * 16777619u;
+}
+
+/* Read the samples of pages [a, b) at @base, check them, checksum them. */
+static int check_data(struct worker *w, struct region *r, char *base,
+		      unsigned int a, unsigned int b, struct obs *o,
+		      const char *what)
+{
+	uint32_t h = 2166136261u;
+	unsigned int i, j;
+	unsigned char c, exp;
+
+	for (i = a; i < b; i++) {
+		for (j = 0; j < NR_SAMPLES; j++) {
+			c = __atomic_load_n((unsigned char *)base +
+					    i * r->psize + sample_off(r, j),
+					    __ATOMIC_RELAXED);
+			exp = sample_val(r->pg[i].ver, j);
+			if (c != exp)
+				return fail(w, what,
+					    "%s page %u byte %u: expected %#x (version %u wp %d), read %#x",
+					    kind_name[r->kind], i, j, exp,
+					    r->pg[i].ver, r->pg[i].wp, c);
+			h = fnv(h, c);
+		}
+	}
+	if (o) {
+		o->have_sum = true;
+		o->sum = h;
+	}
+	return 0;
+}
+
+/* ---- userfaultfd ---- */
+
+static int uffd_open(__u64 features, __u64 *offered)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -1;
+	}
+	if (offered)
+		*offered = api.features;
+	return fd;
+}
+
+static int uffd_wp(int uffd, char *addr, size_t len, bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)addr, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	/* mode 0 (no MODE_DONTWAKE) also wakes the faulting thread */
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+static int uffd_register(struct region *r)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)r->base, .len = r->len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+
+	if (ioctl(r->uffd, UFFDIO_REGISTER, &reg))
+		return -1;
+	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return 0;
+}
+
+static void handle_fault(struct region *r, const struct uffd_msg *msg)
+{
+	unsigned long addr = msg->arg.pagefault.address & ~(r->psize - 1);
+	unsigned long base = (unsigned long)__atomic_load_n(&r->base,
+							    __ATOMIC_ACQUIRE);
+	__u64 flags = msg->arg.pagefault.flags;
+	struct uffdio_range range = { .start = addr, .len = r->psize };
+
+	if (!(flags & UFFD_PAGEFAULT_FLAG_WP) ||
+	    !(flags & UFFD_PAGEFAULT_FLAG_WRITE) ||
+	    addr < base || addr >= base + r->len)
+		__atomic_add_fetch(&r->bad, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_add_fetch(&r->faults[(addr - base) / r->psize], 1,
+				   __ATOMIC_SEQ_CST);
+	/* count before resolving: the faulting write waits for this */
+	__atomic_add_fetch(&r->total, 1, __ATOMIC_SEQ_CST);
+	if (uffd_wp(r->uffd, (char *)addr, r->psize, false)) {
+		__atomic_store_n(&r->err, errno, __ATOMIC_SEQ_CST);
+		/* never leave the writer blocked */
+		ioctl(r->uffd, UFFDIO_WAKE, &range);
+	}
+}
+
+static void *handler_main(void *arg)
+{
+	struct region *r = arg;
+	struct pollfd pfd = { .fd = r->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		/* bounded wait: re-check the stop flag every POLL_MS */
+		if (poll(&pfd, 1, POLL_MS) <= 0)
+			continue;
+		if (pfd.revents & (POLLERR | POLLHUP))
+			break;
+		if (read(r->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event == UFFD_EVENT_PAGEFAULT)
+			handle_fault(r, &msg);
+		else
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static unsigned int faults_of(struct region *r, unsigned int i)
+{
+	return __atomic_load_n(&r->faults[i], __ATOMIC_SEQ_CST);
+}
+
+static unsigned long total_of(struct region *r)
+{
+	return __atomic_load_n(&r->total, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Events so far: on the whole region when it is private to the worker, on
+ * the pages [a, b) of a shared one (where the other workers cause events).
+ */
+static unsigned long events_of(struct region *r, unsigned int a,
+			       unsigned int b)
+{
+	unsigned long n = 0;
+
+	if (!r->shared)
+		return total_of(r);
+	while (a < b)
+		n += faults_of(r, a++);
+	return n;
+}
+
+/* Handler errors and events that match no write of ours. */
+static int check_handler(struct worker *w, struct region *r)
+{
+	int err = __atomic_load_n(&r->err, __ATOMIC_SEQ_CST);
+	unsigned int bad = __atomic_load_n(&r->bad, __ATOMIC_SEQ_CST);
+
+	if (err)
+		return fail(w, "handler", "%s: UFFDIO_WRITEPROTECT: %s",
+			    kind_name[r->kind], strerror(err));
+	if (bad)
+		return fail(w, "handler",
+			    "%s: %u event(s) not a WP write fault in the region",
+			    kind_name[r->kind], bad);
+	return 0;
+}
+
+/* ---- regions ---- */
+
+static int map_at(struct region *r, char *addr, int flags)
+{
+	void *p;
+
+	if (r->fd >= 0)
+		p = mmap(addr, r->len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | flags, r->fd, 0);
+	else
+		p = mmap(addr, r->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (p != addr) {
+		munmap(p, r->len);
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep @addr reserved so that nothing else is mapped there. */
+static int reserve(char *addr, size_t len)
+{
+	void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	if (p != addr) {
+		munmap(p, len);
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+static void region_destroy(struct region *r)
+{
+	if (r->running) {
+		__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		pthread_join(r->thread, NULL);
+		r->running = false;
+	}
+	if (r->uffd >= 0)
+		close(r->uffd);
+	if (r->resv)
+		munmap(r->resv, r->resv_len);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->uffd = r->fd = -1;
+	r->resv = NULL;
+	r->ready = false;
+}
+
+/* Returns 0, or -1 with a "# skip" reason in @why. */
+static int region_create(struct region *r, enum kind k, unsigned int npages,
+			 char *why, size_t whylen)
+{
+	uintptr_t slot;
+	const char *step;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = k;
+	r->fd = r->uffd = -1;
+	r->npages = npages;
+	r->psize = k == K_HUGETLB ? HPAGE_SIZE : (size_t)getpagesize();
+	r->len = npages * r->psize;
+	step = "memfd_create";
+	if (k != K_ANON) {
+		r->fd = memfd_create("uffd-wp-stress", MFD_CLOEXEC |
+				     (k == K_HUGETLB ? MFD_HUGETLB : 0));
+		if (r->fd < 0)
+			goto err;
+		step = "ftruncate";
+		if (ftruncate(r->fd, r->len))
+			goto err;
+	}
+	/* two psize-aligned slots: the region and its mremap target */
+	step = "mmap";
+	r->resv_len = 2 * r->len + r->psize;
+	r->resv = mmap(NULL, r->resv_len, PROT_NONE, MAP_PRIVATE |
+		       MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->resv == MAP_FAILED) {
+		r->resv = NULL;
+		goto err;
+	}
+	slot = ((uintptr_t)r->resv + r->psize - 1) & ~(uintptr_t)(r->psize - 1);
+	r->base = (char *)slot;
+	r->other = r->base + r->len;
+	if (map_at(r, r->base, MAP_FIXED))
+		goto err;
+	step = "userfaultfd";
+	r->uffd = uffd_open(g.features, NULL);
+	if (r->uffd < 0)
+		goto err;
+	step = "UFFDIO_REGISTER";
+	if (uffd_register(r))
+		goto err;
+	step = "pthread_create";
+	if (pthread_create(&r->thread, NULL, handler_main, r))
+		goto err;
+	r->running = true;
+	r->ready = true;
+	return 0;
+err:
+	snprintf(why, whylen, "%s: %s: %s", kind_name[k], step,
+		 strerror(errno));
+	region_destroy(r);
+	return -1;
+}
+
+/* ---- checks ---- */
+
+static uint64_t pagemap_entry(int fd, char *addr)
+{
+	uint64_t ent;
+	off_t off = (uintptr_t)addr / getpagesize() * sizeof(ent);
+
+	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
+		return ~0ULL;
+	return ent;
+}
+
+/* pagemap uffd-wp bit of every page of @v must match the model. */
+static int check_pagemap(struct worker *w, struct view *v, char *map,
+			 const char *what)
+{
+	struct region *r = v->r;
+	unsigned int i;
+	uint64_t e;
+	bool wp;
+
+	for (i = v->lo; i < v->hi; i++) {
+		e = pagemap_entry(g.pagemap_fd, page_addr(r, i));
+		if (e == ~0ULL)
+			return fail(w, what, "pagemap read: %s",
+				    strerror(errno));
+		wp = !!(e & PM_UFFD_WP);
+		map[i - v->lo] = wp ? '1' : '0';
+		if (wp != r->pg[i].wp)
+			return fail(w, what,
+				    "%s page %u: pagemap uffd-wp %d, expected %d (entry %#llx)",
+				    kind_name[r->kind], i, wp, r->pg[i].wp,
+				    (unsigned long long)e);
+	}
+	map[i - v->lo] = '\0';
+	return 0;
+}
+
+/* ---- operations ---- */
+
+static void set_wp(struct region *r, unsigned int a, unsigned int b, bool wp)
+{
+	unsigned int i;
+
+	for (i = a; i < b; i++)
+		r->pg[i].wp = wp;
+}
+
+static void discard(struct region *r, unsigned int a, unsigned int b,
+		    bool keep_wp)
+{
+	unsigned int i;
+
+	for (i = a; i < b; i++) {
+		r->pg[i].ver = 0;
+		if (!keep_wp)
+			r->pg[i].wp = false;
+	}
+}
+
+static int op_wp(struct worker *w, struct region *r, unsigned int a,
+		 unsigned int b, bool protect)
+{
+	if (uffd_wp(r->uffd, page_addr(r, a), (b - a) * r->psize, protect))
+		return fail(w, "UFFDIO_WRITEPROTECT", "%s pages %u-%u: %s",
+			    kind_name[r->kind], a, b - 1, strerror(errno));
+	set_wp(r, a, b, protect);
+	return 0;
+}
+
+static int op_read(struct worker *w, struct region *r, unsigned int a,
+		   unsigned int b, struct obs *o)
+{
+	unsigned long before = events_of(r, a, b);
+
+	if (check_data(w, r, r->base, a, b, o, "read"))
+		return -1;
+	o->events = events_of(r, a, b) - before;
+	if (o->events)
+		return fail(w, "read", "%s pages %u-%u: %u WP event(s) on read",
+			    kind_name[r->kind], a, b - 1, o->events);
+	return 0;
+}
+
+/* The first store faults iff the page is protected, the others never. */
+static int write_page(struct worker *w, struct region *r, unsigned int i,
+		      struct obs *o)
+{
+	unsigned int before = faults_of(r, i), expect = r->pg[i].wp, n, j;
+	unsigned char ver = next_ver(w);
+	char *p = page_addr(r, i);
+
+	__atomic_store_n(p + sample_off(r, 0), sample_val(ver, 0),
+			 __ATOMIC_SEQ_CST);
+	n = faults_of(r, i) - before;
+	if (n != expect)
+		return fail(w, "write",
+			    "%s page %u: %u WP event(s), expected %u (model wp %d)",
+			    kind_name[r->kind], i, n, expect, r->pg[i].wp);
+	for (j = 1; j < NR_SAMPLES; j++)
+		__atomic_store_n(p + sample_off(r, j), sample_val(ver, j),
+				 __ATOMIC_SEQ_CST);
+	n = faults_of(r, i) - before;
+	if (n != expect)
+		return fail(w, "write", "%s page %u: %u WP event(s) after the first store",
+			    kind_name[r->kind], i, n - expect);
+	o->events += n;
+	r->pg[i].ver = ver;
+	r->pg[i].wp = false;
+	return 0;
+}
+
+static int op_write(struct worker *w, struct region *r, unsigned int a,
+		    unsigned int b, struct obs *o)
+{
+	unsigned long before = events_of(r, a, b), n;
+	unsigned int i;
+
+	for (i = a; i < b; i++)
+		if (write_page(w, r, i, o))
+			return -1;
+	n = events_of(r, a, b) - before;
+	if (n != o->events)
+		return fail(w, "write", "%s: %lu WP events, %u on the written pages",
+			    kind_name[r->kind], n, o->events);
+	return check_data(w, r, r->base, a, b, o, "read after write");
+}
+
+static int op_madvise(struct worker *w, struct region *r, unsigned int a,
+		      unsigned int b, int advice, const char *what)
+{
+	if (madvise(page_addr(r, a), (b - a) * r->psize, advice))
+		return fail(w, what, "%s pages %u-%u: %s", kind_name[r->kind],
+			    a, b - 1, strerror(errno));
+	return 0;
+}
+
+static int op_punch(struct worker *w, struct region *r, unsigned int a,
+		    unsigned int b)
+{
+	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)a * r->psize, (off_t)(b - a) * r->psize))
+		return fail(w, "fallocate", "%s pages %u-%u: %s",
+			    kind_name[r->kind], a, b - 1, strerror(errno));
+	discard(r, a, b, EXPECT_PUNCH_HOLE_KEEPS_WP);
+	return 0;
+}
+
+/* Shrink the file to @a pages and grow it back. */
+static int op_truncate(struct worker *w, struct region *r, unsigned int a)
+{
+	bool keep = r->kind == K_HUGETLB ? EXPECT_HUGETLB_TRUNCATE_KEEPS_WP :
+					   EXPECT_SHMEM_TRUNCATE_KEEPS_WP;
+
+	if (ftruncate(r->fd, (off_t)a * r->psize) ||
+	    ftruncate(r->fd, r->len))
+		return fail(w, "ftruncate", "%s to %u pages: %s",
+			    kind_name[r->kind], a, strerror(errno));
+	discard(r, a, r->npages, keep);
+	return 0;
+}
+
+/* Child of a fork without EVENT_FORK: no wp, parent's data, no faults. */
+static int child_check(struct worker *w, struct region *r)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY), ret = 0;
+	unsigned int i;
+	char *p;
+
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < r->npages && !ret; i++)
+		if (pagemap_entry(fd, page_addr(r, i)) & PM_UFFD_WP)
+			ret = 10;
+	if (!ret && check_data(w, r, r->base, 0, r->npages, NULL,
+			       "fork child"))
+		ret = 20;
+	for (i = 0; i < r->npages && !ret; i++) {
+		p = page_addr(r, i);
+		/* same value again: shmem data unchanged, must not block */
+		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+		if (pagemap_entry(fd, p) & PM_UFFD_WP)
+			ret = 30;
+	}
+	close(fd);
+	return ret;
+}
+
+/* Returns the exit status, or -1 if the child had to be killed. */
+static int wait_child(pid_t pid)
+{
+	int status, waited;
+
+	for (waited = 0; waited < CHILD_TIMEOUT_MS; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static int op_fork(struct worker *w, struct region *r, struct obs *o)
+{
+	unsigned long before = total_of(r);
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail(w, "fork", "%s", strerror(errno));
+	if (!pid)
+		_exit(child_check(w, r));
+	o->status = wait_child(pid);
+	if (o->status)
+		return fail(w, "fork",
+			    "%s: child status %d (10: wp bit, 20: data, 30: wp after write, -1: killed)",
+			    kind_name[r->kind], o->status);
+	o->events = total_of(r) - before;
+	if (o->events)
+		return fail(w, "fork", "%s: %u WP event(s) from the child",
+			    kind_name[r->kind], o->events);
+	return 0;
+}
+
+static int reregister(struct worker *w, struct region *r, const char *what)
+{
+	if (uffd_register(r))
+		return fail(w, what, "%s: UFFDIO_REGISTER: %s",
+			    kind_name[r->kind], strerror(errno));
+	set_wp(r, 0, r->npages, false);
+	return 0;
+}
+
+/* Move the region to the other slot, check there, and move it back. */
+static int op_mremap(struct worker *w, struct region *r, struct obs *o)
+{
+	char *home = r->base, *away = r->other;
+	uint64_t e;
+	unsigned int i;
+
+	if (mremap(home, r->len, r->len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   away) != away)
+		return fail(w, "mremap", "%s away: %s", kind_name[r->kind],
+			    strerror(errno));
+	for (i = 0; i < r->npages; i++) {
+		e = pagemap_entry(g.pagemap_fd, away + i * r->psize);
+		if (!!(e & PM_UFFD_WP) != (!EXPECT_MREMAP_CLEARS_WP &&
+					   r->pg[i].wp))
+			return fail(w, "mremap",
+				    "%s page %u: uffd-wp %d after the move (model wp %d)",
+				    kind_name[r->kind], i, !!(e & PM_UFFD_WP),
+				    r->pg[i].wp);
+	}
+	if (check_data(w, r, away, 0, r->npages, o, "mremap"))
+		return -1;
+	if (mremap(away, r->len, r->len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   home) != home)
+		return fail(w, "mremap", "%s back: %s", kind_name[r->kind],
+			    strerror(errno));
+	if (reserve(away, r->len))
+		return fail(w, "mremap", "re-reserve: %s", strerror(errno));
+	/* no EVENT_REMAP: the vma lost its uffd context */
+	return reregister(w, r, "mremap");
+}
+
+static int op_remap(struct worker *w, struct region *r)
+{
+	if (munmap(r->base, r->len) || map_at(r, r->base, MAP_FIXED_NOREPLACE))
+		return fail(w, "munmap+mmap", "%s: %s", kind_name[r->kind],
+			    strerror(errno));
+	if (r->kind == K_ANON)
+		discard(r, 0, r->npages, false);
+	return reregister(w, r, "munmap+mmap");
+}
+
+/* Weighted pick among the operations valid for @kind. */
+static enum op pick_op(struct worker *w, enum kind k)
+{
+	unsigned int total = 0, x;
+	int op;
+
+	for (op = 0; op < NR_OPS; op++)
+		if (ops[op].kinds & (1U << k))
+			total += ops[op].weight;
+	x = rnd_below(&w->rng, total);
+	for (op = 0; op < NR_OPS; op++) {
+		if (!(ops[op].kinds & (1U << k)))
+			continue;
+		if (x < ops[op].weight)
+			break;
+		x -= ops[op].weight;
+	}
+	return op;
+}
+
+static int run_op(struct worker *w, enum op which, struct view *v,
+		  unsigned int a, unsigned int b, struct obs *o)
+{
+	struct region *r = v->r;
+	bool anon = r->kind == K_ANON;
+
+	switch (which) {
+	case OP_PROTECT:
+	case OP_UNPROTECT:
+		return op_wp(w, r, a, b, which == OP_PROTECT);
+	case OP_READ:
+		return op_read(w, r, a, b, o);
+	case OP_WRITE:
+		return op_write(w, r, a, b, o);
+	case OP_DONTNEED:
+		if (op_madvise(w, r, a, b, MADV_DONTNEED, "MADV_DONTNEED"))
+			return -1;
+		if (anon)
+			discard(r, a, b, EXPECT_ANON_ZAP_KEEPS_WP);
+		return 0;
+	case OP_PAGEOUT:
+		/* pages may or may not be reclaimed: nothing changes */
+		return op_madvise(w, r, a, b, MADV_PAGEOUT, "MADV_PAGEOUT");
+	case OP_PUNCH:
+		return op_punch(w, r, a, b);
+	case OP_REMOVE:
+		if (op_madvise(w, r, a, b, MADV_REMOVE, "MADV_REMOVE"))
+			return -1;
+		discard(r, a, b, EXPECT_PUNCH_HOLE_KEEPS_WP);
+		return 0;
+	case OP_TRUNCATE:
+		return op_truncate(w, r, a);
+	case OP_FORK:
+		return op_fork(w, r, o);
+	case OP_MREMAP:
+		return op_mremap(w, r, o);
+	case OP_REMAP:
+		return op_remap(w, r);
+	default:
+		return fail(w, "internal", "bad op %d", which);
+	}
+}
+
+/* One random operation; logs an OBS line in single-threaded mode. */
+static int step(struct worker *w)
+{
+	struct view *v = &w->views[rnd_below(&w->rng, w->nr_views)];
+	struct region *r = v->r;
+	enum kind kind = r->shared ? K_SHARED : r->kind;
+	enum op op = pick_op(w, kind);
+	unsigned int n = v->hi - v->lo, a, b;
+	char map[MAX_PAGES + 1];
+	struct obs o = { 0 };
+
+	a = v->lo + rnd_below(&w->rng, n);
+	b = a + 1 + rnd_below(&w->rng, v->hi - a < MAX_RANGE ?
+					v->hi - a : MAX_RANGE);
+	/* whole-region operations */
+	if (op == OP_TRUNCATE)
+		b = r->npages;
+	if (op == OP_FORK || op == OP_MREMAP || op == OP_REMAP) {
+		a = 0;
+		b = r->npages;
+	}
+	if (run_op(w, op, v, a, b, &o) || check_handler(w, r) ||
+	    check_pagemap(w, v, map, ops[op].name))
+		return -1;
+	if (!w->log)
+		return 0;
+	printf("OBS %ld %s %s %u+%u ev=%u", w->op, ops[op].name,
+	       kind_name[kind], a, b - a, o.events);
+	if (o.have_sum)
+		printf(" sum=%08x", o.sum);
+	else
+		printf(" sum=-");
+	if (op == OP_FORK)
+		printf(" child=%d", o.status);
+	printf(" wp=%s\n", map);
+	return 0;
+}
+
+/* Final pass: all data must still be what the model says. */
+static int final_check(struct worker *w)
+{
+	char map[MAX_PAGES + 1];
+	struct obs o = { 0 };
+	struct view *v;
+	unsigned int i;
+
+	for (i = 0; i < w->nr_views; i++) {
+		v = &w->views[i];
+		if (check_data(w, v->r, v->r->base, v->lo, v->hi, &o, "final") ||
+		    check_handler(w, v->r) ||
+		    check_pagemap(w, v, map, "final"))
+			return -1;
+		if (w->log)
+			printf("OBS final %s sum=%08x wp=%s\n",
+			       v->r->shared ? "shared" :
+			       kind_name[v->r->kind], o.sum, map);
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (w->op = 0; w->op < g.nops && !stopped(); w->op++) {
+		if (g.seconds && elapsed() >= g.seconds)
+			break;
+		if (step(w))
+			break;
+		__atomic_add_fetch(&g.done, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&g.progress, 1, __ATOMIC_RELAXED);
+	}
+	if (!stopped())
+		final_check(w);
+	return NULL;
+}
+
+/* Zaps the shared region while the workers protect, read and write it. */
+static void *hammer_main(void *arg)
+{
+	struct region *r = &g.shared;
+	uint64_t rng = g.seed ^ 0x9e3779b97f4a7c15ULL;
+	unsigned int a, n;
+	int advice;
+
+	while (!__atomic_load_n((int *)arg, __ATOMIC_ACQUIRE) && !stopped()) {
+		a = rnd_below(&rng, r->npages);
+		n = 1 + rnd_below(&rng, r->npages - a);
+		advice = rnd_below(&rng, 3) ? MADV_DONTNEED : MADV_PAGEOUT;
+		if (madvise(page_addr(r, a), n * r->psize, advice)) {
+			fail(NULL, "hammer", "madvise(%d) pages %u-%u: %s",
+			     advice, a, a + n - 1, strerror(errno));
+			break;
+		}
+		if (!rnd_below(&rng, 4))
+			sched_yield();
+	}
+	return NULL;
+}
+
+static unsigned long all_events(void)
+{
+	unsigned long events = total_of(&g.shared);
+	int i, k;
+
+	for (i = 0; i < g.threads; i++)
+		for (k = 0; k < NR_KINDS; k++)
+			events += total_of(&workers[i].reg[k]);
+	return events;
+}
+
+/* Summary and TAP result; returns the exit code. */
+static int report(void)
+{
+	bool ok = !__atomic_load_n(&g.failed, __ATOMIC_SEQ_CST);
+
+	printf("# ops=%ld seed=%lu threads=%d events=%lu failures=%d\n",
+	       __atomic_load_n(&g.done, __ATOMIC_SEQ_CST), g.seed, g.threads,
+	       all_events(), !ok);
+	if (ok) {
+		printf("ok 1 uffd-wp-stress seed=%lu\n", g.seed);
+		return KSFT_PASS;
+	}
+	printf("not ok 1 uffd-wp-stress seed=%lu (replay: uffd-wp-stress -s %lu -n %ld",
+	       g.seed, g.seed, g.nops);
+	if (g.threads > 1)
+		printf(" -j %d", g.threads);
+	if (g.mopt)
+		printf(" -m %s", g.mopt);
+	printf(")\n");
+	fflush(stdout);
+	return KSFT_FAIL;
+}
+
+/* Stop everything if no operation completes for WATCHDOG_S seconds. */
+static void watchdog(void)
+{
+	double idle_since = elapsed();
+	long last = -1, now;
+	int i;
+
+	for (;;) {
+		for (i = 0; i < g.threads; i++)
+			if (!workers[i].joined &&
+			    !pthread_tryjoin_np(workers[i].thread, NULL))
+				workers[i].joined = true;
+		for (i = 0; i < g.threads && workers[i].joined; i++)
+			;
+		if (i == g.threads)
+			return;
+		usleep(10000);
+		now = __atomic_load_n(&g.progress, __ATOMIC_RELAXED);
+		if (now != last) {
+			last = now;
+			idle_since = elapsed();
+		} else if (elapsed() - idle_since >= WATCHDOG_S) {
+			fail(NULL, "watchdog", "no progress for %d s",
+			     WATCHDOG_S);
+			_exit(report());
+		}
+	}
+}
+
+static unsigned long hugetlb_free(void)
+{
+	char line[256];
+	long n = 0, sz = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "HugePages_Free: %ld", &n) != 1)
+			sscanf(line, "Hugepagesize: %ld", &sz);
+	}
+	fclose(f);
+	return sz == HPAGE_SIZE / 1024 && n > 0 ? n : 0;
+}
+
+static int parse_kinds(const char *s)
+{
+	char buf[128], *tok, *save;
+	unsigned int k;
+
+	g.kinds = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < NR_KINDS; k++)
+			if (!strcmp(tok, kind_name[k]))
+				break;
+		if (k == NR_KINDS)
+			return -1;
+		g.kinds |= 1U << k;
+	}
+	return g.kinds ? 0 : -1;
+}
+
+static void print_usage(const char *prog)
+{
+	fprintf(stderr,
+		"%s [-s SEED] [-n OPS] [-t SECONDS] [-j THREADS] [-m shmem,anon,hugetlb]\n",
+		prog);
+	exit(KSFT_FAIL);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "s:n:t:j:m:")) != -1) {
+		switch (c) {
+		case 's':
+			g.seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			g.nops = strtol(optarg, NULL, 0);
+			break;
+		case 't':
+			g.seconds = strtol(optarg, NULL, 0);
+			break;
+		case 'j':
+			g.threads = atoi(optarg);
+			if (g.threads < 1 || g.threads > MAX_THREADS)
+				print_usage(argv[0]);
+			break;
+		case 'm':
+			g.mopt = optarg;
+			if (parse_kinds(optarg))
+				print_usage(argv[0]);
+			break;
+		default:
+			print_usage(argv[0]);
+		}
+	}
+}
+
+static void skip_all(const char *why)
+{
+	printf("# skip: %s\n", why);
+	printf("ok 1 # SKIP uffd-wp-stress seed=%lu\n", g.seed);
+	exit(KSFT_SKIP);
+}
+
+/* Drop the memory kinds this kernel or machine cannot test. */
+static void probe_features(void)
+{
+	__u64 offered = 0;
+	int fd = uffd_open(0, &offered);
+
+	if (fd < 0)
+		skip_all("userfaultfd unavailable");
+	close(fd);
+	if (!(offered & UFFD_FEATURE_PAGEFAULT_FLAG_WP))
+		skip_all("no uffd-wp (UFFD_FEATURE_PAGEFAULT_FLAG_WP)");
+	g.features = offered & (UFFD_FEATURE_WP_HUGETLBFS_SHMEM |
+				UFFD_FEATURE_WP_UNPOPULATED);
+	if ((g.kinds & (KS | KH)) &&
+	    !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
+		printf("# skip: shmem, hugetlb: no UFFD_FEATURE_WP_HUGETLBFS_SHMEM\n");
+		g.kinds &= ~(KS | KH);
+	}
+	if ((g.kinds & KA) && !(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
+		printf("# skip: anon: no UFFD_FEATURE_WP_UNPOPULATED\n");
+		g.kinds &= ~KA;
+	}
+	if ((g.kinds & KH) &&
+	    hugetlb_free() < (unsigned long)NR_HUGE_PAGES * g.threads) {
+		printf("# skip: hugetlb: %lu free 2M pages, %d needed\n",
+		       hugetlb_free(), NR_HUGE_PAGES * g.threads);
+		g.kinds &= ~KH;
+	}
+	if (g.threads > 1 && !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		skip_all("shared shmem region needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM");
+	if (!g.kinds && g.threads == 1)
+		skip_all("no memory kind left to test");
+}
+
+static void setup_worker(struct worker *w, int id)
+{
+	char why[256];
+	unsigned int k;
+
+	w->id = id;
+	w->rng = (g.seed + id) * 0x9e3779b97f4a7c15ULL ^ 0xdeadbeefcafef00dULL;
+	if (!w->rng)
+		w->rng = 1;
+	w->log = g.threads == 1;
+	for (k = 0; k < NR_KINDS; k++) {
+		w->reg[k].fd = w->reg[k].uffd = -1;
+		if (!(g.kinds & (1U << k)))
+			continue;
+		if (region_create(&w->reg[k], k, k == K_HUGETLB ?
+				  NR_HUGE_PAGES : NR_SMALL_PAGES,
+				  why, sizeof(why))) {
+			if (id == 0)
+				printf("# skip: %s\n", why);
+			continue;
+		}
+		w->views[w->nr_views++] = (struct view){
+			&w->reg[k], 0, w->reg[k].npages };
+	}
+	if (g.threads > 1)
+		w->views[w->nr_views++] = (struct view){ &g.shared,
+			id * SHARED_PER_WORKER, (id + 1) * SHARED_PER_WORKER };
+}
+
+int main(int argc, char **argv)
+{
+	char why[256];
+	pthread_t hammer;
+	int i, k, hammer_stop = 0;
+	bool have_hammer = false;
+
+	parse_args(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("1..1\n");
+	signal(SIGBUS, sigbus_handler);
+	probe_features();
+	g.pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (g.pagemap_fd < 0)
+		skip_all("cannot open /proc/self/pagemap");
+	if (g.threads > 1 &&
+	    region_create(&g.shared, K_SHMEM, SHARED_PER_WORKER * g.threads,
+			  why, sizeof(why)))
+		skip_all(why);
+	g.shared.shared = true;
+	for (i = 0; i < g.threads; i++) {
+		setup_worker(&workers[i], i);
+		if (!workers[i].nr_views)
+			skip_all("no region could be set up");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &g.start);
+	for (i = 0; i < g.threads; i++)
+		if (pthread_create(&workers[i].thread, NULL, worker_main,
+				   &workers[i]))
+			skip_all("pthread_create");
+	if (g.threads > 1 &&
+	    !pthread_create(&hammer, NULL, hammer_main, &hammer_stop))
+		have_hammer = true;
+	watchdog();
+	if (have_hammer) {
+		__atomic_store_n(&hammer_stop, 1, __ATOMIC_RELEASE);
+		pthread_join(hammer, NULL);
+	}
+	/* region_destroy() keeps the event counts for report() */
+	for (i = 0; i < g.threads; i++)
+		for (k = 0; k < NR_KINDS; k++)
+			region_destroy(&workers[i].reg[k]);
+	if (g.threads > 1)
+		region_destroy(&g.shared);
+	return report();
+}
