@@ -5,12 +5,13 @@
 VARIANT ?= default
 export KSRC SUITES JOBS BUILD
 
-.PHONY: help run check bench patches deps tree kernel clean distclean
+.PHONY: help run check bench soak patches deps tree kernel clean distclean
 
 help:
 	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker debug)"
 	@echo "make check     the whole test suite (what CI runs)"
 	@echo "make bench     C vs Rust zap path: instructions and wall time per page"
+	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"
 	@echo "make patches   write the patch series to build/patches"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
 	@echo "Options: KSRC=/path/to/linux-6.12.y  SUITES=upstream,persist  JOBS=3"
@@ -23,6 +24,9 @@ check:
 
 bench:
 	@scripts/bench.sh
+
+soak:
+	@scripts/soak.sh $(DURATION)
 
 patches:
 	@scripts/patches.sh

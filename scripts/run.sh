@@ -33,6 +33,9 @@ for v in "${variants[@]}"; do
 	if [ ${#modes[@]} -eq 2 ]; then
 		"$RIG_TOP/scripts/compare.sh" "$v" c rust || failed+=("$v: mm_zap=c vs rust")
 	fi
+	if grep -q '^CONFIG_RUST_MM_ZAP_BRANCH_STATS=y' "$KOUT/$v/.config"; then
+		"$RIG_TOP/scripts/branches.sh" "$LOGS/$v-rust.log" || failed+=("$v: branch report")
+	fi
 done
 
 stage summary "per variant, mm_zap mode and suite (full TAP: $LOGS/*.log)"

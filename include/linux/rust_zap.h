@@ -7,6 +7,7 @@
 #ifndef _LINUX_RUST_ZAP_H
 #define _LINUX_RUST_ZAP_H
 
+#include <linux/atomic.h>
 #include <linux/jump_label.h>
 #include <linux/mm_types.h>
 
@@ -22,15 +23,6 @@ void rust_pte_install_uffd_wp_if_needed(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *pte,
 					pte_t pteval);
 
-/* What the zap loop needs of a folio, in one call. */
-struct rust_zap_folio {
-	struct folio *folio;
-	struct page *page;
-	bool anon;		/* folio_test_anon() */
-	bool large;		/* folio_test_large() */
-	bool swapbacked;	/* folio_test_swapbacked(), for mm_counter() */
-};
-
 /* What the zap loop needs of a vma, read once per call. */
 struct rust_zap_vma {
 	struct mm_struct *mm;	/* vma->vm_mm, the gather's mm */
@@ -39,6 +31,37 @@ struct rust_zap_vma {
 	bool recency;		/* vma_has_recency() */
 };
 
+/*
+ * Branches of the Rust zap loop, counted with CONFIG_RUST_MM_ZAP_BRANCH_STATS
+ * and listed in debugfs "mm_zap_branches": which kinds of entry tests reach.
+ */
+enum rust_zap_branch {
+	RUST_ZAP_BR_PRESENT,		/* present pte of a small folio */
+	RUST_ZAP_BR_PRESENT_BATCH,	/* ptes of a large folio, batched */
+	RUST_ZAP_BR_PRESENT_NOPAGE,	/* present, no struct page */
+	RUST_ZAP_BR_PRESENT_KEPT,	/* present, !should_zap_folio() */
+	RUST_ZAP_BR_DEVICE_PRIVATE,
+	RUST_ZAP_BR_DEVICE_EXCLUSIVE,
+	RUST_ZAP_BR_SWAP,		/* genuine swap entries, batched */
+	RUST_ZAP_BR_MIGRATION,
+	RUST_ZAP_BR_MARKER_KEPT,	/* uffd-wp marker of file memory kept */
+	RUST_ZAP_BR_MARKER_DROPPED,	/* uffd-wp marker dropped */
+	RUST_ZAP_BR_HWPOISON,
+	RUST_ZAP_BR_POISONED_MARKER,
+	RUST_ZAP_BR_UNKNOWN,
+	RUST_ZAP_BR_NON_PRESENT_KEPT,	/* other non-present entry kept */
+	RUST_ZAP_BR_MARKER_INSTALLED,	/* uffd-wp marker re-armed */
+	RUST_ZAP_BR_DIRTY,		/* file folio dirtied */
+	RUST_ZAP_BR_DELAY_RMAP,
+	RUST_ZAP_BR_FORCE_BREAK,	/* gather full: flush, come back */
+	RUST_ZAP_BR_FORCE_FLUSH,
+	RUST_ZAP_BR_RESCHED,		/* need_resched(): come back */
+	RUST_ZAP_BR_NO_TABLE,		/* pte_offset_map_lock() failed */
+	RUST_ZAP_NR_BRANCHES
+};
+
+extern atomic64_t rust_zap_branch_hits[RUST_ZAP_NR_BRANCHES];
+
 /* C glue for the Rust path (mm/rust_zap/glue.c, mm/memory.c). */
 void rust_zap_vma_info(struct vm_area_struct *vma, struct rust_zap_vma *info);
 pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
@@ -46,13 +69,12 @@ pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
 void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl);
 void rust_zap_lazy_mmu_enter(void);
 void rust_zap_lazy_mmu_leave(void);
-bool rust_zap_need_resched(void);
-bool rust_zap_normal_folio(struct vm_area_struct *vma, unsigned long addr,
-			   pte_t pte, struct rust_zap_folio *f);
-void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f);
+struct page *rust_zap_entry_page(swp_entry_t entry);
 pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t *pte, unsigned int nr,
 			  pte_t ptent, bool get);
+void rust_zap_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *pte,
+				     unsigned int nr, unsigned long addr);
 void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
 				     unsigned long addr, pte_t *pte,
 				     unsigned int nr);
@@ -63,12 +85,11 @@ unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
 				     pte_t ptent);
 void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr);
 bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb);
-bool rust_zap_tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
-				     unsigned int nr, bool delay_rmap);
 void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb);
-void rust_zap_remove_rmap_ptes(struct vm_area_struct *vma, unsigned long addr,
-			       struct folio *folio, struct page *page,
-			       unsigned int nr, pte_t ptent);
+bool rust_zap_put_folio_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			     unsigned long addr, pte_t *pte, struct folio *folio,
+			     struct page *page, unsigned int nr, pte_t ptent,
+			     bool delay_rmap);
 void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
 			   struct page *page, bool private);
 void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte);
@@ -76,8 +97,12 @@ void rust_zap_add_mm_rss_vec(struct mm_struct *mm, int *rss);
 void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm);
 void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 				 struct vm_area_struct *vma);
-void rust_zap_set_uffd_wp_marker(struct mm_struct *mm, unsigned long addr,
-				 pte_t *pte);
+bool rust_zap_tlb_fullmm(struct mmu_gather *tlb);
+pte_t rust_zap_ptep_get_and_clear_full(struct mm_struct *mm,
+				       unsigned long addr, pte_t *pte,
+				       bool full);
+void rust_zap_set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *pte,
+			 pte_t pteval);
 void rust_zap_warn_install_not_none(void);
 void rust_zap_warn_device_not_anon(void);
 void rust_zap_warn_unknown_entry(swp_entry_t entry);
@@ -85,6 +110,9 @@ void rust_zap_warn_unknown_entry(swp_entry_t entry);
 /* For the KUnit suite, mm/rust_zap/rust_zap_kunit.c. */
 u32 rust_zap_test_pte(pte_t pte);
 unsigned long rust_zap_test_swp_entry(pte_t pte);
+struct task_struct *rust_zap_test_current(bool *need_resched);
+struct folio *rust_zap_test_folio(struct page *page, u32 *flags);
+pte_t rust_zap_test_uffd_wp_marker(void);
 u32 rust_zap_test_policy(u32 input);
 
 #ifdef CONFIG_RUST_MM_ZAP

@@ -41,6 +41,7 @@ pub(crate) enum Entry {
 
 impl Entry {
     /// Classifies `pte` in the order `zap_pte_range()` tests the kinds.
+    #[inline]
     pub(crate) fn classify(pte: Pte) -> Self {
         if pte.is_none() {
             return Self::None;

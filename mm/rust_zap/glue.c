@@ -52,9 +52,50 @@ static int mm_zap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mm_zap);
 
+/* Zero unless CONFIG_RUST_MM_ZAP_BRANCH_STATS: then the Rust loop counts. */
+atomic64_t rust_zap_branch_hits[RUST_ZAP_NR_BRANCHES];
+
+static const char *const rust_zap_branch_names[RUST_ZAP_NR_BRANCHES] = {
+	[RUST_ZAP_BR_PRESENT] = "present",
+	[RUST_ZAP_BR_PRESENT_BATCH] = "present_large_batch",
+	[RUST_ZAP_BR_PRESENT_NOPAGE] = "present_no_page",
+	[RUST_ZAP_BR_PRESENT_KEPT] = "present_kept",
+	[RUST_ZAP_BR_DEVICE_PRIVATE] = "device_private",
+	[RUST_ZAP_BR_DEVICE_EXCLUSIVE] = "device_exclusive",
+	[RUST_ZAP_BR_SWAP] = "swap",
+	[RUST_ZAP_BR_MIGRATION] = "migration",
+	[RUST_ZAP_BR_MARKER_KEPT] = "uffd_wp_marker_kept",
+	[RUST_ZAP_BR_MARKER_DROPPED] = "uffd_wp_marker_dropped",
+	[RUST_ZAP_BR_HWPOISON] = "hwpoison",
+	[RUST_ZAP_BR_POISONED_MARKER] = "poisoned_marker",
+	[RUST_ZAP_BR_UNKNOWN] = "unknown_entry",
+	[RUST_ZAP_BR_NON_PRESENT_KEPT] = "non_present_kept",
+	[RUST_ZAP_BR_MARKER_INSTALLED] = "uffd_wp_marker_installed",
+	[RUST_ZAP_BR_DIRTY] = "file_folio_dirty",
+	[RUST_ZAP_BR_DELAY_RMAP] = "delay_rmap",
+	[RUST_ZAP_BR_FORCE_BREAK] = "force_break",
+	[RUST_ZAP_BR_FORCE_FLUSH] = "force_flush",
+	[RUST_ZAP_BR_RESCHED] = "need_resched_break",
+	[RUST_ZAP_BR_NO_TABLE] = "no_pte_table",
+};
+
+static int mm_zap_branches_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < RUST_ZAP_NR_BRANCHES; i++)
+		seq_printf(m, "%s %lld\n", rust_zap_branch_names[i],
+			   atomic64_read(&rust_zap_branch_hits[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mm_zap_branches);
+
 static int __init mm_zap_debugfs_init(void)
 {
 	debugfs_create_file("mm_zap", 0444, NULL, NULL, &mm_zap_fops);
+	if (IS_ENABLED(CONFIG_RUST_MM_ZAP_BRANCH_STATS))
+		debugfs_create_file("mm_zap_branches", 0444, NULL, NULL,
+				    &mm_zap_branches_fops);
 	return 0;
 }
 late_initcall(mm_zap_debugfs_init);
@@ -94,42 +135,16 @@ void rust_zap_lazy_mmu_leave(void)
 	arch_leave_lazy_mmu_mode();
 }
 
-bool rust_zap_need_resched(void)
+struct page *rust_zap_entry_page(swp_entry_t entry)
 {
-	return need_resched();
-}
-
-static void rust_zap_fill_folio(struct page *page, struct rust_zap_folio *f)
-{
-	struct folio *folio = page_folio(page);
-
-	f->folio = folio;
-	f->page = page;
-	f->anon = folio_test_anon(folio);
-	f->large = folio_test_large(folio);
-	f->swapbacked = folio_test_swapbacked(folio);
-}
-
-bool rust_zap_normal_folio(struct vm_area_struct *vma, unsigned long addr,
-			   pte_t pte, struct rust_zap_folio *f)
-{
-	struct page *page = vm_normal_page(vma, addr, pte);
-
-	if (!page)
-		return false;
-	rust_zap_fill_folio(page, f);
-	return true;
-}
-
-void rust_zap_entry_folio(swp_entry_t entry, struct rust_zap_folio *f)
-{
-	rust_zap_fill_folio(pfn_swap_entry_to_page(entry), f);
+	return pfn_swap_entry_to_page(entry);
 }
 
 /*
- * Clear @nr present ptes and gather their TLB range. With @get, return the
- * cleared value with the dirty and young bits of all @nr ptes folded in
- * (file folios need them); otherwise return @ptent, read before.
+ * Clear @nr present ptes. With @get, return the cleared value with the
+ * dirty and young bits of all @nr ptes folded in (file folios need them);
+ * otherwise return @ptent, read before. The TLB entries are gathered
+ * later, as zap_present_folio_ptes() does (rust_zap_put_folio_ptes()).
  */
 pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t *pte, unsigned int nr,
@@ -142,8 +157,13 @@ pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		clear_full_ptes(tlb->mm, addr, pte, nr, tlb->fullmm);
 	/* Checking a single PTE in a batch is sufficient. */
 	arch_check_zapped_pte(vma, ptent);
-	tlb_remove_tlb_entries(tlb, pte, nr, addr);
 	return ptent;
+}
+
+void rust_zap_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *pte,
+				     unsigned int nr, unsigned long addr)
+{
+	tlb_remove_tlb_entries(tlb, pte, nr, addr);
 }
 
 void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
@@ -179,12 +199,6 @@ bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb)
 	return tlb_delay_rmap(tlb);
 }
 
-bool rust_zap_tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
-				     unsigned int nr, bool delay_rmap)
-{
-	return __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);
-}
-
 void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb)
 {
 	tlb_flush_mmu(tlb);
@@ -211,12 +225,23 @@ void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 	tlb_flush_rmaps(tlb, vma);
 }
 
-void rust_zap_set_uffd_wp_marker(struct mm_struct *mm, unsigned long addr,
-				 pte_t *pte)
+bool rust_zap_tlb_fullmm(struct mmu_gather *tlb)
 {
-#ifdef CONFIG_PTE_MARKER_UFFD_WP
-	set_pte_at(mm, addr, pte, make_pte_marker(PTE_MARKER_UFFD_WP));
-#endif
+	return tlb->fullmm;
+}
+
+/* For kernels where the Rust code cannot update ptes natively. */
+pte_t rust_zap_ptep_get_and_clear_full(struct mm_struct *mm,
+				       unsigned long addr, pte_t *pte,
+				       bool full)
+{
+	return ptep_get_and_clear_full(mm, addr, pte, full);
+}
+
+void rust_zap_set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *pte,
+			 pte_t pteval)
+{
+	set_pte_at(mm, addr, pte, pteval);
 }
 
 /* One WARN_ON_ONCE() site per condition, as in the C code. */

@@ -21,6 +21,15 @@ use kernel::bindings;
 pub(crate) struct Pte(bindings::pte_t);
 
 impl Pte {
+    /// `make_pte_marker(PTE_MARKER_UFFD_WP)`: a swap pte (x86-64 layout) of
+    /// type SWP_PTE_MARKER whose offset holds the marker bits.
+    pub(crate) const UFFD_WP_MARKER: Self = Self(bindings::pte_t {
+        pte: (!bindings::RUST_ZAP_PTE_MARKER_UFFD_WP << bindings::RUST_ZAP_SWP_OFFSET_SHIFT
+            >> bindings::RUST_ZAP_SWP_TYPE_BITS)
+            | ((bindings::RUST_ZAP_SWP_PTE_MARKER as usize)
+                << (usize::BITS as usize - bindings::RUST_ZAP_SWP_TYPE_BITS)),
+    });
+
     /// Wraps a C `pte_t`.
     pub(crate) const fn new(pte: bindings::pte_t) -> Self {
         Self(pte)

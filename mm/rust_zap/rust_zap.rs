@@ -5,12 +5,16 @@
 //! C calls these entry points (see include/linux/rust_zap.h) when the
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). Modules: `pte` (a pte value and a swap
-//! entry), `entry` (their classification), `policy` (the decisions, pure),
-//! `table` (RAII guards of the locked table) and `zap` (the loop).
+//! entry), `entry` (their classification), `folio` (a mapped folio), `policy` (the decisions, pure),
+//! `sched` (`need_resched()`), `stats` (branch counters), `table` (RAII
+//! guards of the locked table) and `zap` (the loop).
 
 mod entry;
+mod folio;
 mod policy;
 mod pte;
+mod sched;
+mod stats;
 mod table;
 mod zap;
 
@@ -82,6 +86,52 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
     bits.iter()
         .enumerate()
         .fold(kind << 8, |acc, (i, &b)| acc | (u32::from(b) << i))
+}
+
+/// For the KUnit suite: the native `get_current()` and `need_resched()`.
+///
+/// # Safety
+///
+/// `need_resched` is valid for writes.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub unsafe extern "C" fn rust_zap_test_current(
+    need_resched: *mut bool,
+) -> *mut bindings::task_struct {
+    // SAFETY: valid by the safety requirements.
+    unsafe { *need_resched = sched::need_resched() };
+    sched::current()
+}
+
+/// For the KUnit suite: the native `page_folio()` of `page` and, as bits,
+/// `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()`.
+///
+/// # Safety
+///
+/// `page` is a valid page of a folio that is not hugetlb; `flags` is valid
+/// for writes.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub unsafe extern "C" fn rust_zap_test_folio(
+    page: *mut bindings::page,
+    flags: *mut u32,
+) -> *mut bindings::folio {
+    let Some(page) = core::ptr::NonNull::new(page) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: by the safety requirements.
+    let f = unsafe { folio::FolioRef::of_page(page) };
+    let bits = u32::from(f.anon()) | u32::from(f.large()) << 1 | u32::from(f.swapbacked()) << 2;
+    // SAFETY: by the safety requirements.
+    unsafe { *flags = bits };
+    f.folio()
+}
+
+/// For the KUnit suite: the native `make_pte_marker(PTE_MARKER_UFFD_WP)`.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_uffd_wp_marker() -> bindings::pte_t {
+    Pte::UFFD_WP_MARKER.raw()
 }
 
 /// For the KUnit suite: the native `pte_to_swp_entry()` of a swap pte.

@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/rust_zap.h>
+#include <linux/sched.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/userfaultfd_k.h>
@@ -107,6 +108,8 @@ static void rust_zap_swap_ptes(struct kunit *test)
 	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
 					PTE_MARKER_POISONED));
 	check_pte(test, make_pte_marker(0));
+	KUNIT_EXPECT_EQ(test, pte_val(rust_zap_test_uffd_wp_marker()),
+			pte_val(make_pte_marker(PTE_MARKER_UFFD_WP)));
 	KUNIT_EXPECT_EQ(test, rust_zap_test_pte(make_pte_marker(PTE_MARKER_UFFD_WP)) >> 8,
 			IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP) ?
 			KIND_UFFD_WP_MARKER : KIND_UNKNOWN);
@@ -155,10 +158,67 @@ static void rust_zap_policy_table(struct kunit *test)
 				    "input 0x%x", in);
 }
 
+/* The native get_current() and need_resched() against C's. */
+static void rust_zap_need_resched(struct kunit *test)
+{
+	bool was = test_tsk_need_resched(current), flag;
+
+	KUNIT_EXPECT_PTR_EQ(test, rust_zap_test_current(&flag), current);
+	KUNIT_EXPECT_EQ(test, flag, need_resched());
+	set_tsk_need_resched(current);
+	rust_zap_test_current(&flag);
+	KUNIT_EXPECT_TRUE(test, flag);
+	clear_tsk_need_resched(current);
+	rust_zap_test_current(&flag);
+	KUNIT_EXPECT_FALSE(test, flag);
+	if (was)
+		set_tsk_need_resched(current);
+}
+
+/* The native page_folio() and folio flag tests against C's. */
+static void check_folio(struct kunit *test, struct folio *folio)
+{
+	long i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		struct page *page = folio_page(folio, i);
+		u32 flags = ~0;
+
+		KUNIT_EXPECT_PTR_EQ(test, rust_zap_test_folio(page, &flags),
+				    page_folio(page));
+		KUNIT_EXPECT_EQ(test, flags,
+				folio_test_anon(folio) |
+				folio_test_large(folio) << 1 |
+				folio_test_swapbacked(folio) << 2);
+	}
+}
+
+static void rust_zap_folios(struct kunit *test)
+{
+	unsigned int order;
+
+	for (order = 0; order <= 3; order++) {
+		struct folio *folio = folio_alloc(GFP_KERNEL, order);
+
+		KUNIT_ASSERT_NOT_NULL(test, folio);
+		check_folio(test, folio);
+		__folio_set_swapbacked(folio);
+		check_folio(test, folio);
+		/* What an anon_vma pointer with the PAGE_MAPPING_ANON bit looks like. */
+		folio->mapping = (void *)PAGE_MAPPING_ANON;
+		check_folio(test, folio);
+		folio->mapping = NULL;
+		__folio_clear_swapbacked(folio);
+		folio_put(folio);
+	}
+}
+
 static struct kunit_case rust_zap_cases[] = {
 	KUNIT_CASE(rust_zap_present_ptes),
 	KUNIT_CASE(rust_zap_swap_ptes),
 	KUNIT_CASE(rust_zap_policy_table),
+	KUNIT_CASE(rust_zap_need_resched),
+	KUNIT_CASE(rust_zap_folios),
 	{}
 };
 

@@ -7,9 +7,13 @@
 //! and accounts.
 
 use crate::entry::{Entry, NonPresentKind};
+use crate::folio::FolioRef;
 use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
 use crate::pte::{Pte, SwpEntry};
-use crate::table::{LazyMmu, PteTable};
+use crate::sched::need_resched;
+use crate::stats::{self, hit};
+use crate::table::{set_pte_at, LazyMmu, PteTable};
+use core::ptr::NonNull;
 use kernel::bindings;
 
 const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
@@ -75,32 +79,18 @@ pub(crate) struct VmaInfo {
     pub(crate) recency: bool,
 }
 
-/// A folio found through a pte or a swap entry, with the flags the zap
-/// reads.
-struct FolioRef(bindings::rust_zap_folio);
+/// The folio of a device or migration entry.
+fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
+    // SAFETY: device and migration entries reference a valid page, pinned
+    // by the entry while the page table lock is held.
+    let page = NonNull::new(unsafe { bindings::rust_zap_entry_page(entry.raw()) })?;
+    // SAFETY: as above; such entries are never hugetlb (not zapped here).
+    Some(unsafe { FolioRef::of_page(page) })
+}
 
-impl FolioRef {
-    fn empty() -> Self {
-        Self(bindings::rust_zap_folio {
-            folio: core::ptr::null_mut(),
-            page: core::ptr::null_mut(),
-            anon: false,
-            large: false,
-            swapbacked: false,
-        })
-    }
-
-    /// The folio of a device or migration entry.
-    fn of_entry(entry: SwpEntry) -> Self {
-        let mut f = Self::empty();
-        // SAFETY: device and migration entries reference a valid page.
-        unsafe { bindings::rust_zap_entry_folio(entry.raw(), &mut f.0) };
-        f
-    }
-
-    fn counter(&self) -> MmCounter {
-        MmCounter::of_folio(self.0.anon, self.0.swapbacked)
-    }
+/// `mm_counter()`.
+fn counter(f: &FolioRef) -> MmCounter {
+    MmCounter::of_folio(f.anon(), f.swapbacked())
 }
 
 /// `pte_install_uffd_wp_if_needed()`: after `ptep` was cleared, leave a
@@ -110,6 +100,7 @@ impl FolioRef {
 /// # Safety
 ///
 /// `ptep` is a pte of `mm` at `addr`, mapped, with its page table lock held.
+#[inline]
 pub(crate) unsafe fn install_uffd_wp_if_needed(
     mm: *mut bindings::mm_struct,
     vma: Vma,
@@ -127,7 +118,8 @@ pub(crate) unsafe fn install_uffd_wp_if_needed(
         let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
         if policy::install_marker(vma, wp) {
             // SAFETY: by the safety requirements; the pte is none.
-            unsafe { bindings::rust_zap_set_uffd_wp_marker(mm, addr, ptep) };
+            unsafe { set_pte_at(mm, addr, ptep, Pte::UFFD_WP_MARKER) };
+            hit(stats::MARKER_INSTALLED);
         }
     }
     #[cfg(not(CONFIG_PTE_MARKER_UFFD_WP))]
@@ -143,6 +135,7 @@ struct Zap {
     recency: bool,
     details: Details,
     rss: Rss,
+    fullmm: bool,
     force_flush: bool,
     force_break: bool,
 }
@@ -156,8 +149,10 @@ impl Zap {
             let max_nr = table.len().wrapping_sub(i);
             let nr = match Entry::classify(pte) {
                 Entry::None => 1,
-                // SAFETY: no precondition.
-                _ if unsafe { bindings::rust_zap_need_resched() } => break,
+                _ if need_resched() => {
+                    hit(stats::RESCHED);
+                    break;
+                }
                 Entry::Present => {
                     let nr = self.present(table, i, addr, pte, max_nr);
                     if self.force_break {
@@ -177,6 +172,7 @@ impl Zap {
     }
 
     /// `zap_install_uffd_wp_if_needed()` for `nr` ptes from `i`.
+    #[inline]
     fn rearm(&self, table: &PteTable, i: usize, addr: usize, nr: usize, pteval: Pte) {
         if !policy::zap_may_rearm(self.vma, self.details) {
             return;
@@ -202,9 +198,9 @@ impl Zap {
         max_nr: usize,
     ) -> usize {
         let Some(ptep) = table.ptr(i) else { return 1 };
-        let mut f = FolioRef::empty();
         // SAFETY: `vma` is valid and `pte` was read from it at `addr`.
-        if !unsafe { bindings::rust_zap_normal_folio(self.vma_ptr, addr, pte.raw(), &mut f.0) } {
+        let page = unsafe { bindings::vm_normal_page(self.vma_ptr, addr, pte.raw()) };
+        let Some(page) = NonNull::new(page) else {
             // A special mapping, no struct page. We don't need up-to-date
             // accessed/dirty bits.
             // SAFETY: a locked present pte of `tlb->mm` at `addr`.
@@ -219,24 +215,32 @@ impl Zap {
                     false,
                 )
             };
+            // SAFETY: `tlb` is valid; the pte was just cleared.
+            unsafe { bindings::rust_zap_tlb_remove_tlb_entries(self.tlb, ptep, 1, addr) };
+            hit(stats::PRESENT_NOPAGE);
             if self.vma.uffd_wp && pte.is_uffd_wp() {
                 self.rearm(table, i, addr, 1, pte);
             }
             // SAFETY: `mm` is valid.
             unsafe { bindings::rust_zap_ksm_might_unmap_zero_page(self.mm, pte.raw()) };
             return 1;
-        }
-        if policy::present(self.details, Some(f.0.anon)) == Verdict::Keep {
+        };
+        // SAFETY: mapped by a locked pte of this (never hugetlb) vma.
+        let f = unsafe { FolioRef::of_page(page) };
+        if policy::present(self.details, Some(f.anon())) == Verdict::Keep {
+            hit(stats::PRESENT_KEPT);
             return 1;
         }
-        let nr = if f.0.large && max_nr != 1 {
+        let nr = if f.large() && max_nr != 1 {
             // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
             // the first maps a page of `folio`.
             let nr = unsafe {
-                bindings::rust_zap_folio_pte_batch(f.0.folio, addr, ptep, pte.raw(), max_nr as u32)
+                bindings::rust_zap_folio_pte_batch(f.folio(), addr, ptep, pte.raw(), max_nr as u32)
             };
+            hit(stats::PRESENT_BATCH);
             nr as usize
         } else {
+            hit(stats::PRESENT);
             1
         };
         self.present_folio(table, i, addr, ptep, pte, &f, nr);
@@ -257,59 +261,75 @@ impl Zap {
         nr: usize,
     ) {
         let mut delay_rmap = false;
-        let anon = f.0.anon;
-        // SAFETY: `nr` locked present ptes of `tlb->mm` from `addr`.
+        let anon = f.anon();
         // File folios need the dirty and young bits of all `nr` ptes; anon
-        // ones do not.
-        let ptent = Pte::new(unsafe {
-            bindings::rust_zap_clear_ptes(
-                self.tlb,
-                self.vma_ptr,
-                addr,
-                ptep,
-                nr as u32,
-                pte.raw(),
-                !anon,
-            )
-        });
+        // ones do not (`clear_full_ptes()`: the value read before serves).
+        // One pte (the common small folio) is cleared natively; a batch
+        // goes to C, which merges the bits of all of them.
+        let cleared = if nr == 1 {
+            table.get_and_clear_full(i, self.mm, addr, self.fullmm)
+        } else {
+            None
+        };
+        let ptent = match cleared {
+            Some(cleared) => {
+                let ptent = if anon { pte } else { cleared };
+                // SAFETY: `vma` is valid.
+                unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
+                ptent
+            }
+            // SAFETY: `nr` locked present ptes of `tlb->mm` from `addr`.
+            None => Pte::new(unsafe {
+                bindings::rust_zap_clear_ptes(
+                    self.tlb,
+                    self.vma_ptr,
+                    addr,
+                    ptep,
+                    nr as u32,
+                    pte.raw(),
+                    !anon,
+                )
+            }),
+        };
         if anon {
             self.rss.sub(MmCounter::Anon, nr);
         } else {
             if ptent.is_dirty() {
+                hit(stats::DIRTY);
                 // SAFETY: the folio is mapped here, hence alive.
-                unsafe { bindings::folio_mark_dirty(f.0.folio) };
+                unsafe { bindings::folio_mark_dirty(f.folio()) };
                 // SAFETY: `tlb` is valid.
                 if unsafe { bindings::rust_zap_tlb_delay_rmap(self.tlb) } {
+                    hit(stats::DELAY_RMAP);
                     delay_rmap = true;
                     self.force_flush = true;
                 }
             }
             if ptent.is_young() && self.recency {
                 // SAFETY: as above.
-                unsafe { bindings::folio_mark_accessed(f.0.folio) };
+                unsafe { bindings::folio_mark_accessed(f.folio()) };
             }
-            self.rss.sub(f.counter(), nr);
+            self.rss.sub(counter(f), nr);
         }
         if self.vma.uffd_wp && ptent.is_uffd_wp() {
             self.rearm(table, i, addr, nr, ptent);
         }
-        if !delay_rmap {
-            // SAFETY: the `nr` pages were mapped by the ptes just cleared.
-            unsafe {
-                bindings::rust_zap_remove_rmap_ptes(
-                    self.vma_ptr,
-                    addr,
-                    f.0.folio,
-                    f.0.page,
-                    nr as u32,
-                    ptent.raw(),
-                )
-            };
-        }
-        // SAFETY: as above; the gather takes over the references.
+        // SAFETY: the `nr` pages were mapped by the ptes just cleared; the
+        // gather takes over the references.
         if unsafe {
-            bindings::rust_zap_tlb_remove_folio_pages(self.tlb, f.0.page, nr as u32, delay_rmap)
+            bindings::rust_zap_put_folio_ptes(
+                self.tlb,
+                self.vma_ptr,
+                addr,
+                ptep,
+                f.folio(),
+                f.page(),
+                nr as u32,
+                ptent.raw(),
+                delay_rmap,
+            )
         } {
+            hit(stats::FORCE_BREAK);
             self.force_flush = true;
             self.force_break = true;
         }
@@ -332,10 +352,12 @@ impl Zap {
         let mut nr = 1;
         let verdict = match kind {
             NonPresentKind::DevicePrivate | NonPresentKind::DeviceExclusive => {
-                let f = FolioRef::of_entry(entry);
+                let Some(f) = entry_folio(entry) else {
+                    return nr;
+                };
                 let verdict = policy::non_present(
                     NonPresent::Device {
-                        folio_anon: f.0.anon,
+                        folio_anon: f.anon(),
                     },
                     self.vma,
                     self.details,
@@ -343,15 +365,15 @@ impl Zap {
                 if verdict == Verdict::Zap {
                     // Device private/exclusive entries only map anonymous
                     // folios so far: no uffd-wp to consider.
-                    if !f.0.anon {
+                    if !f.anon() {
                         // SAFETY: no precondition.
                         unsafe { bindings::rust_zap_warn_device_not_anon() };
                     }
-                    self.rss.sub(f.counter(), 1);
+                    self.rss.sub(counter(&f), 1);
                     let private = matches!(kind, NonPresentKind::DevicePrivate);
                     // SAFETY: the entry held a reference to the folio.
                     unsafe {
-                        bindings::rust_zap_device_entry(self.vma_ptr, f.0.folio, f.0.page, private)
+                        bindings::rust_zap_device_entry(self.vma_ptr, f.folio(), f.page(), private)
                     };
                 }
                 verdict
@@ -370,16 +392,18 @@ impl Zap {
                 verdict
             }
             NonPresentKind::Migration => {
-                let f = FolioRef::of_entry(entry);
+                let Some(f) = entry_folio(entry) else {
+                    return nr;
+                };
                 let verdict = policy::non_present(
                     NonPresent::Migration {
-                        folio_anon: f.0.anon,
+                        folio_anon: f.anon(),
                     },
                     self.vma,
                     self.details,
                 );
                 if verdict == Verdict::Zap {
-                    self.rss.sub(f.counter(), 1);
+                    self.rss.sub(counter(&f), 1);
                 }
                 verdict
             }
@@ -395,6 +419,18 @@ impl Zap {
                 policy::non_present(NonPresent::Unknown, self.vma, self.details)
             }
         };
+        hit(match (kind, verdict) {
+            (NonPresentKind::UffdWpMarker, Verdict::Keep) => stats::MARKER_KEPT,
+            (NonPresentKind::UffdWpMarker, Verdict::Zap) => stats::MARKER_DROPPED,
+            (_, Verdict::Keep) => stats::NON_PRESENT_KEPT,
+            (NonPresentKind::DevicePrivate, Verdict::Zap) => stats::DEVICE_PRIVATE,
+            (NonPresentKind::DeviceExclusive, Verdict::Zap) => stats::DEVICE_EXCLUSIVE,
+            (NonPresentKind::Swap, Verdict::Zap) => stats::SWAP,
+            (NonPresentKind::Migration, Verdict::Zap) => stats::MIGRATION,
+            (NonPresentKind::HwPoison, Verdict::Zap) => stats::HWPOISON,
+            (NonPresentKind::PoisonedMarker, Verdict::Zap) => stats::POISONED_MARKER,
+            (NonPresentKind::Unknown, Verdict::Zap) => stats::UNKNOWN,
+        });
         if verdict == Verdict::Keep {
             return nr;
         }
@@ -429,6 +465,7 @@ pub(crate) unsafe fn zap_pte_range(
     let VmaInfo { mm, vma, recency } = vma_info(vma_ptr);
     // SAFETY: by the safety requirements.
     let Some(table) = (unsafe { PteTable::map_lock(tlb, pmd, addr, end) }) else {
+        hit(stats::NO_TABLE);
         return addr;
     };
     // SAFETY: `mm` is valid and its page table lock is held.
@@ -442,6 +479,8 @@ pub(crate) unsafe fn zap_pte_range(
         recency,
         details,
         rss: Rss([0; bindings::NR_MM_COUNTERS as usize]),
+        // SAFETY: `tlb` is valid.
+        fullmm: unsafe { bindings::rust_zap_tlb_fullmm(tlb) },
         force_flush: false,
         force_break: false,
     };
@@ -454,6 +493,7 @@ pub(crate) unsafe fn zap_pte_range(
     };
     // Do the actual TLB flush before dropping ptl.
     if zap.force_flush {
+        hit(stats::FORCE_FLUSH);
         // SAFETY: `tlb` and `vma` are valid; the table is still locked.
         unsafe { bindings::rust_zap_force_flush_locked(tlb, vma_ptr) };
     }
