@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 t0=$SECONDS
-variants=${CHECK_VARIANTS:-default nomarker conly}
+variants=${CHECK_VARIANTS:-default nomarker conly debug}
 status=0
 # shellcheck disable=SC2086 # a list of variants
 "$RIG_TOP/scripts/run.sh" $variants || status=1

@@ -13,10 +13,13 @@ log=$LOGS/build-$variant.log
 mkdir -p "$out" "$LOGS"
 frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/$variant.config")
 
-# A missing ccache etc. is not an error; a failing compile is, with the log.
+# A failing make prints the errors of this attempt; the log keeps it all.
 run_make() {
+	local from
+	from=$(($(wc -l <"$log") + 1))
 	if ! kmake O="$out" "$@" >>"$log" 2>&1; then
-		grep -E 'error|Error' "$log" | tail -n 15 >&2 || tail -n 30 "$log" >&2
+		tail -n +"$from" "$log" | grep -E 'error|Error' | tail -n 15 >&2 ||
+			tail -n 30 "$log" >&2
 		return 1
 	fi
 }

@@ -25,6 +25,9 @@ for v in "${variants[@]}"; do
 		modes=(c rust)
 		[ -n "${SUITES:-}" ] || suites+=,kunit
 	fi
+	# scripts/configs/VARIANT.modes may narrow the modes booted.
+	m=$RIG_TOP/scripts/configs/$v.modes
+	[ ! -f "$m" ] || read -r -a modes <<<"$(grep -v '^#' "$m" | tr '\n' ' ')"
 	for m in "${modes[@]}"; do
 		"$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" || failed+=("$v/mm_zap=$m")
 		while IFS= read -r r; do rows+=("$v	$m	$r"); done \

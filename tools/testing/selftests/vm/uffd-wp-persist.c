@@ -914,20 +914,66 @@ static void check_after_hole(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * A hole punch under a private mapping: unmap_mapping_range() passes
+ * even_cows = false, so zap_pte_range() keeps the COWed pages
+ * (should_zap_folio() of an anon folio, or should_zap_cows() of a swap
+ * entry) with their private data and uffd-wp; never-written pages keep
+ * their marker (file vma, no ZAP_FLAG_DROP_MARKER) and read the hole.
+ */
+static void check_private_after_hole(struct __test_metadata *_metadata,
+				     struct wp_ctx *c, bool swapped,
+				     const char *why)
+{
+	int i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		check_protected(_metadata, c, i, initial_data(i),
+				i < NR_POPULATED && !swapped, why);
+}
+
+static void punch(struct __test_metadata *_metadata, struct wp_ctx *c)
+{
+	ASSERT_EQ(0, fallocate(c->fd, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 0, c->len));
+}
+
 TEST_F_TIMEOUT(wp, punch_hole, 30)
 {
 	struct wp_ctx *c = &self->c;
 
 	if (variant->kind == MEM_SHMEM_ANON)
 		SKIP(return, "no file descriptor to fallocate()");
-	if (variant->private)
-		SKIP(return, "hole punch leaves private COW pages mapped");
 	if (!prepare(_metadata, c, 0))
 		return;
-	ASSERT_EQ(0, fallocate(c->fd, FALLOC_FL_PUNCH_HOLE |
-			       FALLOC_FL_KEEP_SIZE, 0, c->len));
+	punch(_metadata, c);
+	if (variant->private) {
+		check_private_after_hole(_metadata, c, false,
+					 "hole punch keeps private COW pages");
+		return;
+	}
 	/* data is gone (zero), the marker is kept: EXPECT_PUNCH_HOLE_KEEPS_WP */
 	check_after_hole(_metadata, c, "fallocate(PUNCH_HOLE) keeps the marker");
+}
+
+TEST_F_TIMEOUT(wp, punch_hole_swapped, 30)
+{
+	struct wp_ctx *c = &self->c;
+	int i;
+
+	if (!variant->private)
+		SKIP(return, "only private COW pages become swap entries");
+	if (!swap_active())
+		SKIP(return, "no active swap in /proc/swaps");
+	if (!prepare(_metadata, c, 0))
+		return;
+	ASSERT_EQ(0, madvise(c->base, NR_POPULATED * c->psize, MADV_PAGEOUT));
+	for (i = 0; i < NR_POPULATED; i++)
+		if (pagemap_read(c->pagemap_fd, page_addr(c, i)) & PM_PRESENT)
+			SKIP(return, "pages did not leave memory on MADV_PAGEOUT");
+	punch(_metadata, c);
+	check_private_after_hole(_metadata, c, true,
+				 "hole punch keeps private swap entries");
 }
 
 TEST_F_TIMEOUT(wp, madv_remove, 30)
