@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "uffd-wp-util.h"
 
 /*
  * The harness' __TEST_F_IMPL() keeps "pid_t child" across setjmp(); with
@@ -47,24 +48,6 @@
  */
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
-#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM	(1 << 12)
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT			21
-#endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC			0x0001U
-#endif
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE		0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE		0x02
-#endif
-#ifndef O_TMPFILE
-#define O_TMPFILE			(020000000 | O_DIRECTORY)
-#endif
 
 /*
  * close(uffd): userfaultfd_release() -> userfaultfd_release_all() ->
@@ -98,10 +81,6 @@
 #define EXPECT_SHMEM_TRUNCATE_KEEPS_WP	1
 #define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
 
-#define PM_SWAP			(1ULL << 62)
-#define PM_PRESENT		(1ULL << 63)
-#define PM_UFFD_WP		(1ULL << 57)
-#define PM_PFN_MASK		((1ULL << 55) - 1)
 #define KPF_THP			22
 
 #define NR_PAGES		4	/* pages per test mapping */
@@ -215,16 +194,6 @@ static char *page_addr(struct wp_ctx *c, int i)
 	return c->base + (size_t)i * c->psize;
 }
 
-static uint64_t pagemap_read(int fd, void *addr)
-{
-	uint64_t ent;
-	off_t off = (uintptr_t)addr / getpagesize() * sizeof(ent);
-
-	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
-		return ~0ULL;
-	return ent;
-}
-
 /* A marker on shmem is a swap pte; hugetlb pagemap reports only the wp bit */
 static int marker_swap_bit(struct wp_ctx *c)
 {
@@ -335,38 +304,7 @@ static bool kmsg_contains(int fd, const char *needle)
 	}
 }
 
-/* Returns the exit status, or -1 if the child had to be killed. */
-static int wait_child(pid_t pid, int timeout_ms)
-{
-	int status, waited;
-
-	for (waited = 0; waited < timeout_ms; waited += 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 /* ---- userfaultfd helpers ---- */
-
-static int uffd_open(__u64 features, __u64 *offered)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		close(fd);
-		return -1;
-	}
-	if (offered)
-		*offered = api.features;
-	return fd;
-}
 
 /* Features offered by this kernel, 0 if userfaultfd is unusable. */
 static __u64 uffd_features(void)
@@ -394,17 +332,6 @@ static int uffd_register_wp(int uffd, void *addr, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-static int uffd_wp(int uffd, unsigned long addr, size_t len, bool protect)
-{
-	struct uffdio_writeprotect wp = {
-		.range = { .start = addr, .len = len },
-		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
-	};
-
-	/* mode 0 also wakes the faulting thread (no MODE_DONTWAKE) */
-	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
 }
 
 static void handle_msg(struct uffd_handler *h, struct uffd_msg *msg)

@@ -58,34 +58,8 @@
 #include <sys/wait.h>
 
 #include "kselftest.h"
+#include "uffd-wp-util.h"
 
-#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
-#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM	(1 << 12)
-#endif
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT			21
-#endif
-#ifndef MADV_REMOVE
-#define MADV_REMOVE			9
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE		0x100000
-#endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC			0x0001U
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB			0x0004U
-#endif
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE		0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE		0x02
-#endif
 
 /* Expectations that differ between kernels, see the comment above. */
 #define EXPECT_ANON_ZAP_KEEPS_WP	0
@@ -94,7 +68,6 @@
 #define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
 #define EXPECT_MREMAP_CLEARS_WP		1
 
-#define PM_UFFD_WP		(1ULL << 57)
 
 #define NR_SMALL_PAGES		16
 #define NR_HUGE_PAGES		4
@@ -342,33 +315,6 @@ static int check_data(struct worker *w, struct region *r, char *base,
 
 /* ---- userfaultfd ---- */
 
-static int uffd_open(__u64 features, __u64 *offered)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		close(fd);
-		return -1;
-	}
-	if (offered)
-		*offered = api.features;
-	return fd;
-}
-
-static int uffd_wp(int uffd, char *addr, size_t len, bool protect)
-{
-	struct uffdio_writeprotect wp = {
-		.range = { .start = (unsigned long)addr, .len = len },
-		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
-	};
-
-	/* mode 0 (no MODE_DONTWAKE) also wakes the faulting thread */
-	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
-}
-
 static int uffd_register(struct region *r)
 {
 	struct uffdio_register reg = {
@@ -402,7 +348,7 @@ static void handle_fault(struct region *r, const struct uffd_msg *msg)
 				   __ATOMIC_SEQ_CST);
 	/* count before resolving: the faulting write waits for this */
 	__atomic_add_fetch(&r->total, 1, __ATOMIC_SEQ_CST);
-	if (uffd_wp(r->uffd, (char *)addr, r->psize, false)) {
+	if (uffd_wp(r->uffd, addr, r->psize, false)) {
 		__atomic_store_n(&r->err, errno, __ATOMIC_SEQ_CST);
 		/* never leave the writer blocked */
 		ioctl(r->uffd, UFFDIO_WAKE, &range);
@@ -588,16 +534,6 @@ err:
 
 /* ---- checks ---- */
 
-static uint64_t pagemap_entry(int fd, char *addr)
-{
-	uint64_t ent;
-	off_t off = (uintptr_t)addr / getpagesize() * sizeof(ent);
-
-	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
-		return ~0ULL;
-	return ent;
-}
-
 /* pagemap uffd-wp bit of every page of @v must match the model. */
 static int check_pagemap(struct worker *w, struct view *v, char *map,
 			 const char *what)
@@ -608,7 +544,7 @@ static int check_pagemap(struct worker *w, struct view *v, char *map,
 	bool wp;
 
 	for (i = v->lo; i < v->hi; i++) {
-		e = pagemap_entry(g.pagemap_fd, page_addr(r, i));
+		e = pagemap_read(g.pagemap_fd, page_addr(r, i));
 		if (e == ~0ULL)
 			return fail(w, what, "pagemap read: %s",
 				    strerror(errno));
@@ -649,7 +585,8 @@ static void discard(struct region *r, unsigned int a, unsigned int b,
 static int op_wp(struct worker *w, struct region *r, unsigned int a,
 		 unsigned int b, bool protect)
 {
-	if (uffd_wp(r->uffd, page_addr(r, a), (b - a) * r->psize, protect))
+	if (uffd_wp(r->uffd, (unsigned long)page_addr(r, a),
+		    (b - a) * r->psize, protect))
 		return fail(w, "UFFDIO_WRITEPROTECT", "%s pages %u-%u: %s",
 			    kind_name[r->kind], a, b - 1, strerror(errno));
 	set_wp(r, a, b, protect);
@@ -758,7 +695,7 @@ static int child_check(struct worker *w, struct region *r)
 	if (fd < 0)
 		return 1;
 	for (i = 0; i < r->npages && !ret; i++)
-		if (pagemap_entry(fd, page_addr(r, i)) & PM_UFFD_WP)
+		if (pagemap_read(fd, page_addr(r, i)) & PM_UFFD_WP)
 			ret = 10;
 	if (!ret && check_data(w, r, r->base, 0, r->npages, NULL,
 			       "fork child"))
@@ -768,26 +705,11 @@ static int child_check(struct worker *w, struct region *r)
 		/* same value again: shmem data unchanged, must not block */
 		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
-		if (pagemap_entry(fd, p) & PM_UFFD_WP)
+		if (pagemap_read(fd, p) & PM_UFFD_WP)
 			ret = 30;
 	}
 	close(fd);
 	return ret;
-}
-
-/* Returns the exit status, or -1 if the child had to be killed. */
-static int wait_child(pid_t pid)
-{
-	int status, waited;
-
-	for (waited = 0; waited < CHILD_TIMEOUT_MS; waited++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		usleep(1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
 }
 
 static int op_fork(struct worker *w, struct region *r, struct obs *o)
@@ -801,7 +723,7 @@ static int op_fork(struct worker *w, struct region *r, struct obs *o)
 		return fail(w, "fork", "%s", strerror(errno));
 	if (!pid)
 		_exit(child_check(w, r));
-	o->status = wait_child(pid);
+	o->status = wait_child(pid, CHILD_TIMEOUT_MS);
 	if (o->status)
 		return fail(w, "fork",
 			    "%s: child status %d (10: wp bit, 20: data, 30: wp after write, -1: killed)",
@@ -834,7 +756,7 @@ static int op_mremap(struct worker *w, struct region *r, struct obs *o)
 		return fail(w, "mremap", "%s away: %s", kind_name[r->kind],
 			    strerror(errno));
 	for (i = 0; i < r->npages; i++) {
-		e = pagemap_entry(g.pagemap_fd, away + i * r->psize);
+		e = pagemap_read(g.pagemap_fd, away + i * r->psize);
 		if (!!(e & PM_UFFD_WP) != (!EXPECT_MREMAP_CLEARS_WP &&
 					   r->pg[i].wp))
 			return fail(w, "mremap",

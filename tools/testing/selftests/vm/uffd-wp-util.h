@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What uffd-wp-persist and uffd-wp-stress share: constants older libc
+ * headers lack, pagemap bits, and the userfaultfd, pagemap and child
+ * helpers.
+ */
+#ifndef __UFFD_WP_UTIL_H
+#define __UFFD_WP_UTIL_H
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM	(1 << 12)
+#endif
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT			21
+#endif
+#ifndef MADV_REMOVE
+#define MADV_REMOVE			9
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE		0x100000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC			0x0001U
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB			0x0004U
+#endif
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE		0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE		0x02
+#endif
+#ifndef O_TMPFILE
+#define O_TMPFILE			(020000000 | O_DIRECTORY)
+#endif
+
+/* /proc/self/pagemap, Documentation/admin-guide/mm/pagemap.rst */
+#define PM_UFFD_WP		(1ULL << 57)
+#define PM_SWAP			(1ULL << 62)
+#define PM_PRESENT		(1ULL << 63)
+#define PM_PFN_MASK		((1ULL << 55) - 1)
+
+/* A non-blocking userfaultfd with @features; what the kernel offers. */
+static inline int uffd_open(__u64 features, __u64 *offered)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -1;
+	}
+	if (offered)
+		*offered = api.features;
+	return fd;
+}
+
+static inline int uffd_wp(int uffd, unsigned long addr, size_t len,
+			  bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = addr, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	/* mode 0 also wakes the faulting thread (no MODE_DONTWAKE) */
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+/* The pagemap entry of @addr, or ~0 if it cannot be read. */
+static inline uint64_t pagemap_read(int fd, void *addr)
+{
+	uint64_t ent;
+	off_t off = (uintptr_t)addr / getpagesize() * sizeof(ent);
+
+	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
+		return ~0ULL;
+	return ent;
+}
+
+/* Returns the exit status, or -1 if the child had to be killed. */
+static inline int wait_child(pid_t pid, int timeout_ms)
+{
+	int status, waited;
+
+	for (waited = 0; waited < timeout_ms; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+#endif /* __UFFD_WP_UTIL_H */
