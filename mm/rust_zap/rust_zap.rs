@@ -5,9 +5,10 @@
 //! C calls these entry points (see include/linux/rust_zap.h) when the
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). Modules: `pte` (a pte value and a swap
-//! entry), `entry` (their classification), `folio` (a mapped folio), `policy` (the decisions, pure),
-//! `sched` (`need_resched()`), `stats` (branch counters), `table` (RAII
-//! guards of the locked table) and `zap` (the loop).
+//! entry), `entry` (their classification), `folio` (a mapped folio),
+//! `policy` (the decisions, pure), `sched` (`need_resched()`), `stats`
+//! (branch counters), `table` (RAII guards of the locked table) and `zap`
+//! (the loop).
 
 mod entry;
 mod folio;

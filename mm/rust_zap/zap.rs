@@ -48,8 +48,11 @@ impl Rss {
 /// `vma->vm_mm`, `vma_is_anonymous()`, `userfaultfd_wp()` and
 /// `vma_has_recency()`.
 ///
-/// They cannot change while the vma is being zapped (changing them needs
-/// the mmap lock for writing), so they are read once per call, not per pte.
+/// Read once per call where C reads them per pte. Changing them needs the
+/// mmap lock for writing, which most zaps exclude; a zap under the i_mmap
+/// lock only (truncation) may race with UFFDIO_REGISTER, and then C too
+/// sees either state, pte by pte: one state for the whole call is one of
+/// the outcomes C allows.
 pub(crate) fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
     let mut info = bindings::rust_zap_vma {
         mm: core::ptr::null_mut(),
