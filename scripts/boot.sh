@@ -22,7 +22,8 @@ limit=${BOOT_TIMEOUT:-1500}
 # between C and Rust) and STRESS_MT (threads, race hunting).
 stress=${STRESS:--s,1,-n,20000}
 stress_mt=${STRESS_MT:--s,1,-j,2,-t,20,-n,1000000}
-cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic mm_zap=$mode rig.suites=$suites"
+cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic log_buf_len=4M"
+cmdline+=" mm_zap=$mode rig.suites=$suites"
 cmdline+=" rig.stress=$stress rig.stress_mt=$stress_mt ${GUEST_ARGS:-}"
 [ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
 	cmdline+=" $(grep -v '^#' "$RIG_TOP/scripts/configs/$variant.cmdline" | tr '\n' ' ')"
