@@ -111,22 +111,20 @@ pub(crate) unsafe fn install_uffd_wp_if_needed(
     ptep: *mut bindings::pte_t,
     pteval: Pte,
 ) {
-    #[cfg(CONFIG_PTE_MARKER_UFFD_WP)]
-    {
-        // SAFETY: mapped and locked by the safety requirements.
-        if !Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none() {
-            // SAFETY: no precondition.
-            unsafe { bindings::rust_zap_warn_install_not_none() };
-        }
-        let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
-        if policy::install_marker(vma, wp) {
-            // SAFETY: by the safety requirements; the pte is none.
-            unsafe { set_pte_at(mm, addr, ptep, Pte::UFFD_WP_MARKER) };
-            hit(stats::MARKER_INSTALLED);
-        }
+    if !cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
+        return;
     }
-    #[cfg(not(CONFIG_PTE_MARKER_UFFD_WP))]
-    let _ = (mm, vma, addr, ptep, pteval);
+    // SAFETY: mapped and locked by the safety requirements.
+    if !Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none() {
+        // SAFETY: no precondition.
+        unsafe { bindings::rust_zap_warn_install_not_none() };
+    }
+    let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
+    if policy::install_marker(vma, wp) {
+        // SAFETY: by the safety requirements; the pte is none.
+        unsafe { set_pte_at(mm, addr, ptep, Pte::UFFD_WP_MARKER) };
+        hit(stats::MARKER_INSTALLED);
+    }
 }
 
 /// One call of `zap_pte_range()`: everything but the table.
