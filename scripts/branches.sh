@@ -8,12 +8,8 @@
 
 log=${1:?usage: branches.sh LOG}
 declare -A why=(
-	[device_private]="needs a device driver with private memory (test_hmm); none in the test kernel"
-	[device_exclusive]="needs a device driver with exclusive access (test_hmm); none in the test kernel"
 	[unknown_entry]="must never be taken: an unknown entry is a bug (and a splat)"
 	[no_pte_table]="a race with a concurrent THP collapse or page table free; not reproducible on demand"
-	[migration]="a zap must race with a migration; no NUMA or compaction in the test kernel"
-	[hwpoison]="needs CONFIG_MEMORY_FAILURE and MADV_HWPOISON; not in the test kernel"
 	[delay_rmap]="delayed rmap only for dirty file folios zapped without fullmm on SMP; taken when the workload has them"
 )
 counts=$(sed -n '/^RIG-BRANCHES-BEGIN/,/^RIG-BRANCHES-END/p' "$log" | grep -v '^RIG-' | tr -d '\r')

@@ -19,7 +19,7 @@ rows=()
 for v in "${variants[@]}"; do
 	"$RIG_TOP/scripts/kbuild.sh" "$v"
 	"$RIG_TOP/scripts/guest.sh" "$v"
-	suites=${SUITES:-upstream,persist,stress,stress-mt}
+	suites=${SUITES:-upstream,persist,entries,stress,stress-mt}
 	modes=(c)
 	if grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config"; then
 		modes=(c rust)
