@@ -86,10 +86,11 @@ unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
 void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr);
 bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb);
 void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb);
-bool rust_zap_put_folio_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
-			     unsigned long addr, pte_t *pte, struct folio *folio,
-			     struct page *page, unsigned int nr, pte_t ptent,
-			     bool delay_rmap);
+bool rust_zap_tlb_add_folio_ptes(struct mmu_gather *tlb, pte_t *pte,
+				 unsigned long addr, struct page *page,
+				 unsigned int nr, bool delay_rmap);
+void rust_zap_check_mapcount(struct vm_area_struct *vma, unsigned long addr,
+			     pte_t ptent, struct folio *folio, struct page *page);
 void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
 			   struct page *page, bool private);
 void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte);

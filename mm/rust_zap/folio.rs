@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The folio of a page, and the three flags the zap loop reads of it,
-//! native: `page_folio()`, `folio_test_anon()`, `folio_test_large()` and
-//! `folio_test_swapbacked()` run for every present pte zapped. The field
+//! The folio of a page, and what the zap loop reads of it, native:
+//! `page_folio()`, `folio_test_anon()`, `folio_test_large()`,
+//! `folio_test_swapbacked()` and the sign of `folio_mapcount()` run for
+//! every present pte zapped. The field
 //! offsets and bit numbers come from the C headers (bindings_helper.h); the
 //! KUnit suite checks the results against C on real folios.
 
@@ -91,5 +92,24 @@ impl FolioRef {
     /// `folio_test_swapbacked()`.
     pub(crate) fn swapbacked(&self) -> bool {
         self.flag(bindings::RUST_ZAP_PG_SWAPBACKED)
+    }
+
+    /// Whether `folio_mapcount()` may be negative: the raw `_mapcount` of
+    /// a small folio, or `_large_mapcount` of a large one, plus one is.
+    /// Never false when C's is negative; true also for a small folio whose
+    /// `_mapcount` holds a page type (C counts that as 0), so a true answer
+    /// goes to `rust_zap_check_mapcount()`, which decides as C does.
+    pub(crate) fn mapcount_maybe_negative(&self) -> bool {
+        let offset = if self.large() {
+            bindings::RUST_ZAP_FOLIO_LARGE_MAPCOUNT
+        } else {
+            bindings::RUST_ZAP_FOLIO_MAPCOUNT
+        };
+        // SAFETY: a valid folio by the invariants; `offset` is C's offset
+        // of an `atomic_t`, read once as atomic_read() does.
+        let raw = unsafe {
+            core::ptr::read_volatile(self.folio.as_ptr().cast::<u8>().add(offset).cast::<i32>())
+        };
+        raw.wrapping_add(1) < 0
     }
 }

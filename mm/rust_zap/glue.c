@@ -166,6 +166,19 @@ void rust_zap_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *pte,
 	tlb_remove_tlb_entries(tlb, pte, nr, addr);
 }
 
+/*
+ * The gather half of zap_present_folio_ptes(): the TLB entries of the @nr
+ * cleared ptes at @pte, and their pages (whose rmap the caller dropped,
+ * unless @delay_rmap). True if the gather is full.
+ */
+bool rust_zap_tlb_add_folio_ptes(struct mmu_gather *tlb, pte_t *pte,
+				 unsigned long addr, struct page *page,
+				 unsigned int nr, bool delay_rmap)
+{
+	tlb_remove_tlb_entries(tlb, pte, nr, addr);
+	return __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);
+}
+
 void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
 				     unsigned long addr, pte_t *pte,
 				     unsigned int nr)

@@ -105,7 +105,8 @@ pub unsafe extern "C" fn rust_zap_test_current(
 }
 
 /// For the KUnit suite: the native `page_folio()` of `page` and, as bits,
-/// `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()`.
+/// `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()` and
+/// whether `folio_mapcount()` may be negative.
 ///
 /// # Safety
 ///
@@ -122,7 +123,10 @@ pub unsafe extern "C" fn rust_zap_test_folio(
     };
     // SAFETY: by the safety requirements.
     let f = unsafe { folio::FolioRef::of_page(page) };
-    let bits = u32::from(f.anon()) | u32::from(f.large()) << 1 | u32::from(f.swapbacked()) << 2;
+    let bits = u32::from(f.anon())
+        | u32::from(f.large()) << 1
+        | u32::from(f.swapbacked()) << 2
+        | u32::from(f.mapcount_maybe_negative()) << 3;
     // SAFETY: by the safety requirements.
     unsafe { *flags = bits };
     f.folio()

@@ -315,18 +315,39 @@ impl Zap {
         if self.vma.uffd_wp && ptent.is_uffd_wp() {
             self.rearm(table, i, addr, nr, ptent);
         }
-        // SAFETY: the `nr` pages were mapped by the ptes just cleared; the
-        // gather takes over the references.
+        // C gathers the TLB range before it drops the rmap; the range is
+        // only bookkeeping of the gather, so one glue call does both of
+        // its parts after the rmap.
+        if !delay_rmap {
+            // SAFETY: the `nr` pages of `folio` from `page` were mapped in
+            // `vma` by the ptes just cleared.
+            unsafe {
+                bindings::folio_remove_rmap_ptes(f.folio(), f.page(), nr as i32, self.vma_ptr)
+            };
+            if f.mapcount_maybe_negative() {
+                // SAFETY: as above; the folio is still referenced by the
+                // ptes' page references, not yet given to the gather.
+                unsafe {
+                    bindings::rust_zap_check_mapcount(
+                        self.vma_ptr,
+                        addr,
+                        ptent.raw(),
+                        f.folio(),
+                        f.page(),
+                    )
+                };
+            }
+        }
+        // SAFETY: the `nr` ptes from `ptep` at `addr` were just cleared and
+        // mapped the pages from `page`; the gather takes over the
+        // references.
         if unsafe {
-            bindings::rust_zap_put_folio_ptes(
+            bindings::rust_zap_tlb_add_folio_ptes(
                 self.tlb,
-                self.vma_ptr,
-                addr,
                 ptep,
-                f.folio(),
+                addr,
                 f.page(),
                 nr as u32,
-                ptent.raw(),
                 delay_rmap,
             )
         } {
