@@ -23,6 +23,43 @@ void rust_pte_install_uffd_wp_if_needed(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *pte,
 					pte_t pteval);
 
+/*
+ * The part of struct mmu_gather and struct mmu_gather_batch
+ * (asm-generic/tlb.h, which bindgen cannot parse) that the Rust path
+ * updates natively: the TLB range of the ptes it clears and the fast path
+ * of __tlb_remove_folio_pages() (mm/rust_zap/gather.rs). glue.c checks at
+ * build time that every field and bit lies where the real structures have
+ * it.
+ */
+struct rust_zap_tlb_batch {
+	struct rust_zap_tlb_batch *next;
+	unsigned int nr;
+	unsigned int max;
+	unsigned long encoded_pages[];
+};
+
+struct rust_zap_tlb {
+	struct mm_struct *mm;
+#ifdef CONFIG_MMU_GATHER_TABLE_FREE
+	void *batch;
+#endif
+	unsigned long start;
+	unsigned long end;
+	unsigned int flags;	/* the bit fields, fullmm first */
+	unsigned int batch_count;
+	struct rust_zap_tlb_batch *active;
+};
+
+/* Bits of rust_zap_tlb.flags: the bit fields of struct mmu_gather. */
+#define RUST_ZAP_TLB_FULLMM		(1U << 0)
+#define RUST_ZAP_TLB_DELAYED_RMAP	(1U << 3)
+#define RUST_ZAP_TLB_CLEARED_PTES	(1U << 4)
+
+/* Declared in asm-generic/tlb.h too; repeated here for bindgen. */
+bool __tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
+			      unsigned int nr_pages, bool delay_rmap);
+void tlb_flush_mmu(struct mmu_gather *tlb);
+
 /* What the zap loop needs of a vma, read once per call. */
 struct rust_zap_vma {
 	struct mm_struct *mm;	/* vma->vm_mm, the gather's mm */
@@ -73,8 +110,6 @@ struct page *rust_zap_entry_page(swp_entry_t entry);
 pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t *pte, unsigned int nr,
 			  pte_t ptent, bool get);
-void rust_zap_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *pte,
-				     unsigned int nr, unsigned long addr);
 void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
 				     unsigned long addr, pte_t *pte,
 				     unsigned int nr);
@@ -84,11 +119,6 @@ unsigned int rust_zap_folio_pte_batch(struct folio *folio, unsigned long addr,
 unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
 				     pte_t ptent);
 void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr);
-bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb);
-void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb);
-bool rust_zap_tlb_add_folio_ptes(struct mmu_gather *tlb, pte_t *pte,
-				 unsigned long addr, struct page *page,
-				 unsigned int nr, bool delay_rmap);
 void rust_zap_check_mapcount(struct vm_area_struct *vma, unsigned long addr,
 			     pte_t ptent, struct folio *folio, struct page *page);
 void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
@@ -98,7 +128,6 @@ void rust_zap_add_mm_rss_vec(struct mm_struct *mm, int *rss);
 void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm);
 void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 				 struct vm_area_struct *vma);
-bool rust_zap_tlb_fullmm(struct mmu_gather *tlb);
 pte_t rust_zap_ptep_get_and_clear_full(struct mm_struct *mm,
 				       unsigned long addr, pte_t *pte,
 				       bool full);
@@ -115,6 +144,8 @@ struct task_struct *rust_zap_test_current(bool *need_resched);
 struct folio *rust_zap_test_folio(struct page *page, u32 *flags);
 pte_t rust_zap_test_uffd_wp_marker(void);
 u32 rust_zap_test_policy(u32 input);
+bool rust_zap_test_gather(struct mmu_gather *tlb, unsigned long addr,
+			  struct page *page, unsigned int nr, bool dirty_file);
 
 #ifdef CONFIG_RUST_MM_ZAP
 

@@ -21,6 +21,52 @@
 
 DEFINE_STATIC_KEY_TRUE(rust_mm_zap_key);
 
+/*
+ * struct rust_zap_tlb is how the Rust path sees a struct mmu_gather, and
+ * struct rust_zap_tlb_batch a struct mmu_gather_batch: same offsets.
+ */
+#define RUST_ZAP_SAME_FIELD(view, real, field)				\
+	static_assert(offsetof(struct view, field) ==			\
+		      offsetof(struct real, field))
+RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, mm);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, start);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, end);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, batch_count);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, active);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, next);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, nr);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, max);
+RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, encoded_pages);
+/* The bit fields fill the one word between end and batch_count. */
+static_assert(offsetof(struct rust_zap_tlb, flags) ==
+	      offsetof(struct mmu_gather, end) + sizeof(unsigned long));
+static_assert(offsetof(struct rust_zap_tlb, flags) + sizeof(unsigned int) ==
+	      offsetof(struct mmu_gather, batch_count));
+/* tlb_remove_tlb_entries() only adjusts the range (no arch hook). */
+#ifdef __tlb_remove_tlb_entry
+#error "the Rust zap path does not call the arch's __tlb_remove_tlb_entry()"
+#endif
+
+static __always_inline unsigned int tlb_flag_word(const struct mmu_gather *tlb)
+{
+	unsigned int word;
+
+	memcpy(&word, (const char *)tlb + offsetof(struct rust_zap_tlb, flags),
+	       sizeof(word));
+	return word;
+}
+
+/* The RUST_ZAP_TLB_* bits are the bit fields they name (folded at build). */
+static __always_inline void rust_zap_check_tlb_bits(void)
+{
+	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .fullmm = 1 }) !=
+		     RUST_ZAP_TLB_FULLMM);
+	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .delayed_rmap = 1 }) !=
+		     RUST_ZAP_TLB_DELAYED_RMAP);
+	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .cleared_ptes = 1 }) !=
+		     RUST_ZAP_TLB_CLEARED_PTES);
+}
+
 static bool mm_zap_use_c __initdata;
 
 static int __init mm_zap_setup(char *s)
@@ -37,6 +83,7 @@ __setup("mm_zap=", mm_zap_setup);
 
 static int __init mm_zap_init(void)
 {
+	rust_zap_check_tlb_bits();
 	if (mm_zap_use_c)
 		static_branch_disable(&rust_mm_zap_key);
 	pr_info("mm_zap: zap_pte_range: %s implementation\n",
@@ -144,7 +191,7 @@ struct page *rust_zap_entry_page(swp_entry_t entry)
  * Clear @nr present ptes. With @get, return the cleared value with the
  * dirty and young bits of all @nr ptes folded in (file folios need them);
  * otherwise return @ptent, read before. The TLB entries are gathered
- * later, as zap_present_folio_ptes() does (rust_zap_put_folio_ptes()).
+ * later, as zap_present_folio_ptes() does (mm/rust_zap/gather.rs).
  */
 pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t *pte, unsigned int nr,
@@ -158,25 +205,6 @@ pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	/* Checking a single PTE in a batch is sufficient. */
 	arch_check_zapped_pte(vma, ptent);
 	return ptent;
-}
-
-void rust_zap_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *pte,
-				     unsigned int nr, unsigned long addr)
-{
-	tlb_remove_tlb_entries(tlb, pte, nr, addr);
-}
-
-/*
- * The gather half of zap_present_folio_ptes(): the TLB entries of the @nr
- * cleared ptes at @pte, and their pages (whose rmap the caller dropped,
- * unless @delay_rmap). True if the gather is full.
- */
-bool rust_zap_tlb_add_folio_ptes(struct mmu_gather *tlb, pte_t *pte,
-				 unsigned long addr, struct page *page,
-				 unsigned int nr, bool delay_rmap)
-{
-	tlb_remove_tlb_entries(tlb, pte, nr, addr);
-	return __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);
 }
 
 void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
@@ -207,16 +235,6 @@ void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr)
 	free_swap_and_cache_nr(entry, nr);
 }
 
-bool rust_zap_tlb_delay_rmap(struct mmu_gather *tlb)
-{
-	return tlb_delay_rmap(tlb);
-}
-
-void rust_zap_tlb_flush_mmu(struct mmu_gather *tlb)
-{
-	tlb_flush_mmu(tlb);
-}
-
 void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
 			   struct page *page, bool private)
 {
@@ -236,11 +254,6 @@ void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 {
 	tlb_flush_mmu_tlbonly(tlb);
 	tlb_flush_rmaps(tlb, vma);
-}
-
-bool rust_zap_tlb_fullmm(struct mmu_gather *tlb)
-{
-	return tlb->fullmm;
 }
 
 /* For kernels where the Rust code cannot update ptes natively. */

@@ -6,12 +6,13 @@
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). Modules: `pte` (a pte value and a swap
 //! entry), `entry` (their classification), `folio` (a mapped folio),
-//! `policy` (the decisions, pure), `sched` (`need_resched()`), `stats`
-//! (branch counters), `table` (RAII guards of the locked table) and `zap`
-//! (the loop).
+//! `gather` (the mmu_gather), `policy` (the decisions, pure), `sched`
+//! (`need_resched()`), `stats` (branch counters), `table` (RAII guards of
+//! the locked table) and `zap` (the loop).
 
 mod entry;
 mod folio;
+mod gather;
 mod policy;
 mod pte;
 mod sched;
@@ -187,4 +188,31 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     out |= u32::from(policy::zap_may_rearm(vma, details)) << 8;
     out |= u32::from(policy::install_marker(vma, || wp)) << 9;
     out
+}
+
+/// For the KUnit suite: what the zap loop does with the gather for `nr`
+/// cleared ptes from `addr` mapping the pages from `page` (of a dirty file
+/// folio if `dirty_file`): the TLB range, delayed rmap, and the pages.
+/// True if the gather is full.
+///
+/// # Safety
+///
+/// `tlb` is a started gather of the current task; the gather may take `nr`
+/// references of the folio of `page`.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub unsafe extern "C" fn rust_zap_test_gather(
+    tlb: *mut bindings::mmu_gather,
+    addr: usize,
+    page: *mut bindings::page,
+    nr: u32,
+    dirty_file: bool,
+) -> bool {
+    // SAFETY: by the safety requirements.
+    let mut gather = unsafe { gather::Gather::new(tlb) };
+    let nr = nr as usize;
+    gather.flush_pte_range(addr, nr);
+    let delay_rmap = dirty_file && gather.delay_rmap();
+    // SAFETY: by the safety requirements.
+    unsafe { gather.remove_folio_pages(page, nr, delay_rmap) }
 }

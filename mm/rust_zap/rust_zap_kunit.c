@@ -11,6 +11,8 @@
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/userfaultfd_k.h>
+#include <linux/sched/mm.h>
+#include <asm/tlb.h>
 
 enum {
 	KIND_NONE, KIND_DEVICE_PRIVATE, KIND_DEVICE_EXCLUSIVE, KIND_SWAP,
@@ -238,12 +240,94 @@ static void rust_zap_folios(struct kunit *test)
 	}
 }
 
+/* The state of two gathers fed the same pages, one by C and one by Rust. */
+static void check_gathers(struct kunit *test, struct mmu_gather *c,
+			  struct mmu_gather *r, int step)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, r->start, c->start, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r->end, c->end, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->fullmm, (bool)c->fullmm,
+			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->cleared_ptes, (bool)c->cleared_ptes,
+			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->delayed_rmap, (bool)c->delayed_rmap,
+			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r->batch_count, c->batch_count, "step %d",
+			    step);
+	KUNIT_EXPECT_EQ_MSG(test, r->active == &r->local,
+			    c->active == &c->local, "step %d", step);
+	KUNIT_ASSERT_EQ_MSG(test, r->active->nr, c->active->nr, "step %d",
+			    step);
+	for (i = 0; i < c->active->nr; i++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, r->active->encoded_pages[i],
+					c->active->encoded_pages[i],
+					"step %d slot %u", step, i);
+}
+
+/*
+ * The gather of cleared ptes: C's tlb_remove_tlb_entries(),
+ * tlb_delay_rmap() and __tlb_remove_folio_pages() against the Rust path's
+ * native range update and batch fast path, on two real gathers fed the
+ * same small and large folios at scattered addresses: the local batch,
+ * new and reused batches, and a full gather (delayed rmaps limit it to
+ * one batch beyond the local one).
+ */
+static void rust_zap_gather(struct kunit *test)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct folio *small, *large;
+	struct mmu_gather c, r;
+	pte_t ptes[4] = {};
+	int fulls = 0, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	small = folio_alloc(GFP_KERNEL, 0);
+	large = folio_alloc(GFP_KERNEL, 2);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	tlb_gather_mmu(&c, mm);
+	tlb_gather_mmu(&r, mm);
+	for (i = 0; i < 3000; i++) {
+		bool big = i % 3 == 2, dirty = i >= 1500 && i % 5 == 0;
+		struct folio *folio = big ? large : small;
+		unsigned int nr = big ? 2 + i % 3 : 1;
+		struct page *page = folio_page(folio, big ? 4 - nr : 0);
+		unsigned long addr = SZ_4G + (i * 7919UL % 4096) * PAGE_SIZE;
+		bool full_c, full_r;
+
+		/* The references the cleared ptes held, for each gather. */
+		folio_ref_add(folio, 2 * nr);
+		tlb_remove_tlb_entries(&c, ptes, nr, addr);
+		full_c = __tlb_remove_folio_pages(&c, page, nr,
+						  dirty && tlb_delay_rmap(&c));
+		full_r = rust_zap_test_gather(&r, addr, page, nr, dirty);
+		KUNIT_ASSERT_EQ_MSG(test, full_r, full_c, "step %d", i);
+		check_gathers(test, &c, &r, i);
+		if (full_c) {
+			fulls++;
+			tlb_flush_mmu(&c);
+			tlb_flush_mmu(&r);
+		}
+	}
+	KUNIT_EXPECT_GT(test, fulls, 0);
+	tlb_finish_mmu(&c);
+	tlb_finish_mmu(&r);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(small), 1);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(large), 1);
+	folio_put(small);
+	folio_put(large);
+	mmput(mm);
+}
+
 static struct kunit_case rust_zap_cases[] = {
 	KUNIT_CASE(rust_zap_present_ptes),
 	KUNIT_CASE(rust_zap_swap_ptes),
 	KUNIT_CASE(rust_zap_policy_table),
 	KUNIT_CASE(rust_zap_need_resched),
 	KUNIT_CASE(rust_zap_folios),
+	KUNIT_CASE(rust_zap_gather),
 	{}
 };
 

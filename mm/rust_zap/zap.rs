@@ -8,6 +8,7 @@
 
 use crate::entry::{Entry, NonPresentKind};
 use crate::folio::FolioRef;
+use crate::gather::Gather;
 use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
 use crate::pte::{Pte, SwpEntry};
 use crate::sched::need_resched;
@@ -129,7 +130,7 @@ pub(crate) unsafe fn install_uffd_wp_if_needed(
 
 /// One call of `zap_pte_range()`: everything but the table.
 struct Zap {
-    tlb: *mut bindings::mmu_gather,
+    gather: Gather,
     vma_ptr: *mut bindings::vm_area_struct,
     mm: *mut bindings::mm_struct,
     vma: Vma,
@@ -207,7 +208,7 @@ impl Zap {
             // SAFETY: a locked present pte of `tlb->mm` at `addr`.
             unsafe {
                 bindings::rust_zap_clear_ptes(
-                    self.tlb,
+                    self.gather.raw(),
                     self.vma_ptr,
                     addr,
                     ptep,
@@ -216,8 +217,7 @@ impl Zap {
                     false,
                 )
             };
-            // SAFETY: `tlb` is valid; the pte was just cleared.
-            unsafe { bindings::rust_zap_tlb_remove_tlb_entries(self.tlb, ptep, 1, addr) };
+            self.gather.flush_pte_range(addr, 1);
             hit(stats::PRESENT_NOPAGE);
             if self.vma.uffd_wp && pte.is_uffd_wp() {
                 self.rearm(table, i, addr, 1, pte);
@@ -282,7 +282,7 @@ impl Zap {
             // SAFETY: `nr` locked present ptes of `tlb->mm` from `addr`.
             None => Pte::new(unsafe {
                 bindings::rust_zap_clear_ptes(
-                    self.tlb,
+                    self.gather.raw(),
                     self.vma_ptr,
                     addr,
                     ptep,
@@ -299,8 +299,7 @@ impl Zap {
                 hit(stats::DIRTY);
                 // SAFETY: the folio is mapped here, hence alive.
                 unsafe { bindings::folio_mark_dirty(f.folio()) };
-                // SAFETY: `tlb` is valid.
-                if unsafe { bindings::rust_zap_tlb_delay_rmap(self.tlb) } {
+                if self.gather.delay_rmap() {
                     hit(stats::DELAY_RMAP);
                     delay_rmap = true;
                     self.force_flush = true;
@@ -315,9 +314,7 @@ impl Zap {
         if self.vma.uffd_wp && ptent.is_uffd_wp() {
             self.rearm(table, i, addr, nr, ptent);
         }
-        // C gathers the TLB range before it drops the rmap; the range is
-        // only bookkeeping of the gather, so one glue call does both of
-        // its parts after the rmap.
+        self.gather.flush_pte_range(addr, nr);
         if !delay_rmap {
             // SAFETY: the `nr` pages of `folio` from `page` were mapped in
             // `vma` by the ptes just cleared.
@@ -338,19 +335,10 @@ impl Zap {
                 };
             }
         }
-        // SAFETY: the `nr` ptes from `ptep` at `addr` were just cleared and
-        // mapped the pages from `page`; the gather takes over the
-        // references.
-        if unsafe {
-            bindings::rust_zap_tlb_add_folio_ptes(
-                self.tlb,
-                ptep,
-                addr,
-                f.page(),
-                nr as u32,
-                delay_rmap,
-            )
-        } {
+        // SAFETY: the `nr` ptes from `ptep` at `addr` were just cleared,
+        // their TLB range added, and mapped the pages from `page`; the
+        // gather takes over the references.
+        if unsafe { self.gather.remove_folio_pages(f.page(), nr, delay_rmap) } {
             hit(stats::FORCE_BREAK);
             self.force_flush = true;
             self.force_break = true;
@@ -457,7 +445,9 @@ impl Zap {
             return nr;
         }
         // SAFETY: `nr` locked non-present ptes of `tlb->mm` from `addr`.
-        unsafe { bindings::rust_zap_clear_not_present_ptes(self.tlb, addr, ptep, nr as u32) };
+        unsafe {
+            bindings::rust_zap_clear_not_present_ptes(self.gather.raw(), addr, ptep, nr as u32)
+        };
         self.rearm(table, i, addr, nr, pte);
         nr
     }
@@ -493,16 +483,18 @@ pub(crate) unsafe fn zap_pte_range(
     // SAFETY: `mm` is valid and its page table lock is held.
     unsafe { bindings::rust_zap_flush_tlb_batched_pending(mm) };
 
+    // SAFETY: a gather of this task, by the safety requirements.
+    let gather = unsafe { Gather::new(tlb) };
+    let fullmm = gather.fullmm();
     let mut zap = Zap {
-        tlb,
+        gather,
         vma_ptr,
         mm,
         vma,
         recency,
         details,
         rss: Rss([0; bindings::NR_MM_COUNTERS as usize]),
-        // SAFETY: `tlb` is valid.
-        fullmm: unsafe { bindings::rust_zap_tlb_fullmm(tlb) },
+        fullmm,
         force_flush: false,
         force_break: false,
     };
@@ -526,7 +518,7 @@ pub(crate) unsafe fn zap_pte_range(
     // everything.
     if zap.force_flush {
         // SAFETY: `tlb` is valid.
-        unsafe { bindings::rust_zap_tlb_flush_mmu(tlb) };
+        unsafe { bindings::tlb_flush_mmu(tlb) };
     }
     addr
 }
