@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Classification of a page table entry into the kinds `zap_pte_range()`
-//! handles. The enum is exhaustive: a kind the zap loop forgets to handle
-//! does not compile.
+//! Classification of a non-present page table entry into the kinds
+//! `zap_pte_range()` handles. The enum is exhaustive: a kind the zap loop
+//! forgets to handle does not compile.
 
-use crate::pte::{Pte, SwpEntry};
+use crate::pte::SwpEntry;
 use kernel::bindings;
 
 /// The kind of a non-present, non-none entry.
@@ -26,32 +26,6 @@ pub(crate) enum NonPresentKind {
     PoisonedMarker,
     /// None of the above: a bug somewhere.
     Unknown,
-}
-
-/// An entry of a page table, classified.
-#[derive(Clone, Copy)]
-pub(crate) enum Entry {
-    /// `pte_none()`.
-    None,
-    /// `pte_present()`.
-    Present,
-    /// Anything else: a swap entry of some kind.
-    NonPresent(NonPresentKind, SwpEntry),
-}
-
-impl Entry {
-    /// Classifies `pte` in the order `zap_pte_range()` tests the kinds.
-    #[inline]
-    pub(crate) fn classify(pte: Pte) -> Self {
-        if pte.is_none() {
-            return Self::None;
-        }
-        if pte.is_present() {
-            return Self::Present;
-        }
-        let entry = pte.to_swp_entry();
-        Self::NonPresent(NonPresentKind::of(entry), entry)
-    }
 }
 
 impl NonPresentKind {

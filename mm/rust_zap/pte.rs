@@ -102,6 +102,15 @@ impl Pte {
     }
 }
 
+/// The same value: the same entry.
+impl PartialEq for Pte {
+    fn eq(&self, other: &Self) -> bool {
+        self.val() == other.val()
+    }
+}
+
+impl Eq for Pte {}
+
 /// A swap entry (`swp_entry_t`): a real swap slot or one of the special
 /// entries (migration, device, hwpoison, PTE marker).
 ///

@@ -81,9 +81,10 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
         p.is_swap() && p.is_swp_uffd_wp(),
         p.is_swp_uffd_wp_any(),
     ];
-    let kind = match entry::Entry::classify(p) {
-        entry::Entry::NonPresent(kind, _) => kind.code(),
-        entry::Entry::None | entry::Entry::Present => 0,
+    let kind = if p.is_swap() {
+        entry::NonPresentKind::of(p.to_swp_entry()).code()
+    } else {
+        0
     };
     bits.iter()
         .enumerate()
