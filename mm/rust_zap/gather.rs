@@ -96,6 +96,7 @@ impl Gather {
     ///
     /// The ptes of the `nr` pages were cleared and their TLB range added;
     /// the gather takes over the references they held.
+    #[inline(always)]
     pub(crate) unsafe fn remove_folio_pages(
         &mut self,
         page: *mut bindings::page,
