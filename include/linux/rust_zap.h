@@ -60,14 +60,6 @@ bool __tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,
 			      unsigned int nr_pages, bool delay_rmap);
 void tlb_flush_mmu(struct mmu_gather *tlb);
 
-/* What the zap loop needs of a vma, read once per call. */
-struct rust_zap_vma {
-	struct mm_struct *mm;	/* vma->vm_mm, the gather's mm */
-	bool anon;		/* vma_is_anonymous() */
-	bool uffd_wp;		/* userfaultfd_wp() */
-	bool recency;		/* vma_has_recency() */
-};
-
 /*
  * Branches of the Rust zap loop, counted with CONFIG_RUST_MM_ZAP_BRANCH_STATS
  * and listed in debugfs "mm_zap_branches": which kinds of entry tests reach.
@@ -100,7 +92,6 @@ enum rust_zap_branch {
 extern atomic64_t rust_zap_branch_hits[RUST_ZAP_NR_BRANCHES];
 
 /* C glue for the Rust path (mm/rust_zap/glue.c, mm/memory.c). */
-void rust_zap_vma_info(struct vm_area_struct *vma, struct rust_zap_vma *info);
 pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
 				    unsigned long addr, spinlock_t **ptlp);
 void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl);
@@ -144,6 +135,7 @@ struct task_struct *rust_zap_test_current(bool *need_resched);
 struct folio *rust_zap_test_folio(struct page *page, u32 *flags);
 pte_t rust_zap_test_uffd_wp_marker(void);
 u32 rust_zap_test_policy(u32 input);
+u32 rust_zap_test_vma(struct vm_area_struct *vma, struct mm_struct **mm);
 bool rust_zap_test_gather(struct mmu_gather *tlb, unsigned long addr,
 			  struct page *page, unsigned int nr, bool dirty_file);
 

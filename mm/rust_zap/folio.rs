@@ -43,16 +43,14 @@ impl FolioRef {
             )
         };
         let folio = if head & 1 != 0 {
-            head.wrapping_sub(1) as *mut bindings::folio
+            // SAFETY: a tail page's `compound_head` is its head page's
+            // address plus one: `head - 1` is that address, never NULL.
+            unsafe { NonNull::new_unchecked(head.wrapping_sub(1) as *mut bindings::folio) }
         } else {
-            page.as_ptr().cast::<bindings::folio>()
+            page.cast()
         };
         // INVARIANT: the folio of `page`, as C computes it.
-        Self {
-            // A tail page's head pointer is never NULL.
-            folio: NonNull::new(folio).unwrap_or(page.cast()),
-            page,
-        }
+        Self { folio, page }
     }
 
     /// The C `struct folio *`.
@@ -96,11 +94,13 @@ impl FolioRef {
 
     /// Whether `folio_mapcount()` may be negative: the raw `_mapcount` of
     /// a small folio, or `_large_mapcount` of a large one, plus one is.
-    /// Never false when C's is negative; true also for a small folio whose
-    /// `_mapcount` holds a page type (C counts that as 0), so a true answer
-    /// goes to `rust_zap_check_mapcount()`, which decides as C does.
-    pub(crate) fn mapcount_maybe_negative(&self) -> bool {
-        let offset = if self.large() {
+    /// `large` is `self.large()` as the caller read it (it does not change
+    /// while the folio is mapped). Never false when C's is negative; true
+    /// also for a small folio whose `_mapcount` holds a page type (C counts
+    /// that as 0), so a true answer goes to `rust_zap_check_mapcount()`,
+    /// which decides as C does.
+    pub(crate) fn mapcount_maybe_negative(&self, large: bool) -> bool {
+        let offset = if large {
             bindings::RUST_ZAP_FOLIO_LARGE_MAPCOUNT
         } else {
             bindings::RUST_ZAP_FOLIO_MAPCOUNT

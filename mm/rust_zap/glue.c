@@ -147,14 +147,6 @@ static int __init mm_zap_debugfs_init(void)
 }
 late_initcall(mm_zap_debugfs_init);
 
-void rust_zap_vma_info(struct vm_area_struct *vma, struct rust_zap_vma *info)
-{
-	info->mm = vma->vm_mm;
-	info->anon = vma_is_anonymous(vma);
-	info->uffd_wp = userfaultfd_wp(vma);
-	info->recency = vma_has_recency(vma);
-}
-
 pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
 				    unsigned long addr, spinlock_t **ptlp)
 {

@@ -58,9 +58,11 @@ pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
     pteval: bindings::pte_t,
 ) {
     if cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
-        let info = zap::vma_info(vma);
         // SAFETY: by the safety requirements.
-        unsafe { zap::install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval)) };
+        unsafe {
+            let info = zap::vma_info(vma);
+            zap::install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval))
+        };
     }
 }
 
@@ -128,7 +130,7 @@ pub unsafe extern "C" fn rust_zap_test_folio(
     let bits = u32::from(f.anon())
         | u32::from(f.large()) << 1
         | u32::from(f.swapbacked()) << 2
-        | u32::from(f.mapcount_maybe_negative()) << 3;
+        | u32::from(f.mapcount_maybe_negative(f.large())) << 3;
     // SAFETY: by the safety requirements.
     unsafe { *flags = bits };
     f.folio()
@@ -216,4 +218,26 @@ pub unsafe extern "C" fn rust_zap_test_gather(
     let delay_rmap = dirty_file && gather.delay_rmap();
     // SAFETY: by the safety requirements.
     unsafe { gather.remove_folio_pages(page, nr, delay_rmap) }
+}
+
+/// For the KUnit suite: the native `vma->vm_mm` (in `mm`) and, as bits,
+/// `vma_is_anonymous()`, `userfaultfd_wp()` and `vma_has_recency()`.
+///
+/// # Safety
+///
+/// `vma` is a valid vma; `mm` is valid for writes.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub unsafe extern "C" fn rust_zap_test_vma(
+    vma: *mut bindings::vm_area_struct,
+    mm: *mut *mut bindings::mm_struct,
+) -> u32 {
+    // SAFETY: by the safety requirements.
+    unsafe {
+        let info = zap::vma_info(vma);
+        *mm = info.mm;
+        u32::from(info.vma.anon)
+            | u32::from(info.vma.uffd_wp) << 1
+            | u32::from(zap::vma_has_recency(vma)) << 2
+    }
 }

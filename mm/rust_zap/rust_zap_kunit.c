@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/rust_zap.h>
 #include <linux/sched.h>
 #include <linux/swap.h>
@@ -240,6 +241,43 @@ static void rust_zap_folios(struct kunit *test)
 	}
 }
 
+/* What the zap reads of a vma, native, against C, on vmas made up here. */
+static void rust_zap_vmas(struct kunit *test)
+{
+	static const struct vm_operations_struct ops;
+	static const vm_flags_t flags[] = {
+		0, VM_UFFD_WP, VM_UFFD_MISSING, VM_SEQ_READ, VM_RAND_READ,
+		VM_UFFD_WP | VM_SEQ_READ | VM_SHARED, VM_READ | VM_WRITE,
+	};
+	struct vm_area_struct *vma;
+	struct file *file;
+	unsigned int i, kind;
+
+	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	vma->vm_mm = current->active_mm;
+	/* Anonymous, file without and with FMODE_NOREUSE. */
+	for (kind = 0; kind < 3; kind++) {
+		vma->vm_ops = kind ? &ops : NULL;
+		vma->vm_file = kind ? file : NULL;
+		file->f_mode = kind == 2 ? FMODE_NOREUSE : 0;
+		for (i = 0; i < ARRAY_SIZE(flags); i++) {
+			struct mm_struct *mm = NULL;
+			u32 c, rust;
+
+			vm_flags_init(vma, flags[i]);
+			c = vma_is_anonymous(vma) | userfaultfd_wp(vma) << 1 |
+			    vma_has_recency(vma) << 2;
+			rust = rust_zap_test_vma(vma, &mm);
+			KUNIT_EXPECT_EQ_MSG(test, rust, c, "kind %u flags 0x%lx",
+					    kind, flags[i]);
+			KUNIT_EXPECT_PTR_EQ(test, mm, vma->vm_mm);
+		}
+	}
+}
+
 /* The state of two gathers fed the same pages, one by C and one by Rust. */
 static void check_gathers(struct kunit *test, struct mmu_gather *c,
 			  struct mmu_gather *r, int step)
@@ -327,6 +365,7 @@ static struct kunit_case rust_zap_cases[] = {
 	KUNIT_CASE(rust_zap_policy_table),
 	KUNIT_CASE(rust_zap_need_resched),
 	KUNIT_CASE(rust_zap_folios),
+	KUNIT_CASE(rust_zap_vmas),
 	KUNIT_CASE(rust_zap_gather),
 	{}
 };

@@ -125,8 +125,9 @@ pub(crate) unsafe fn set_pte_at(
 ) {
     if NATIVE_SET {
         // SAFETY: by the safety requirements; WRITE_ONCE() of
-        // native_set_pte().
-        unsafe { core::ptr::write_volatile(ptep, pte.raw()) };
+        // native_set_pte(), of the value as a word (a pte_t would go
+        // through the stack).
+        unsafe { core::ptr::write_volatile(ptep.cast::<bindings::pteval_t>(), pte.raw().pte) };
     } else {
         // SAFETY: by the safety requirements.
         unsafe { bindings::rust_zap_set_pte_at(mm, addr, ptep, pte.raw()) };

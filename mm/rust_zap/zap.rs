@@ -46,31 +46,50 @@ impl Rss {
     }
 }
 
-/// `vma->vm_mm`, `vma_is_anonymous()`, `userfaultfd_wp()` and
-/// `vma_has_recency()`.
+/// `vma->vm_mm`, `vma_is_anonymous()` and `userfaultfd_wp()`, native:
+/// field reads and a bit test that C inlines.
 ///
 /// Read once per call where C reads them per pte. Changing them needs the
 /// mmap lock for writing, which most zaps exclude; a zap under the i_mmap
 /// lock only (truncation) may race with UFFDIO_REGISTER, and then C too
 /// sees either state, pte by pte: one state for the whole call is one of
 /// the outcomes C allows.
-pub(crate) fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
-    let mut info = bindings::rust_zap_vma {
-        mm: core::ptr::null_mut(),
-        anon: false,
-        uffd_wp: false,
-        recency: false,
+///
+/// # Safety
+///
+/// `vma` is a valid vma.
+pub(crate) unsafe fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
+    // SAFETY: a valid vma, by the safety requirements; `vm_flags` is the
+    // view of the union that C reads.
+    let (mm, ops, flags) = unsafe {
+        (
+            (*vma).vm_mm,
+            (*vma).vm_ops,
+            (*vma).__bindgen_anon_2.vm_flags,
+        )
     };
-    // SAFETY: `vma` is valid, by the callers' contracts.
-    unsafe { bindings::rust_zap_vma_info(vma, &mut info) };
     VmaInfo {
-        mm: info.mm,
+        mm,
         vma: Vma {
-            anon: info.anon,
-            uffd_wp: info.uffd_wp,
+            anon: ops.is_null(),
+            uffd_wp: flags & bindings::RUST_ZAP_VM_UFFD_WP != 0,
         },
-        recency: info.recency,
     }
+}
+
+/// `vma_has_recency()`: whether accesses in `vma` count for reclaim.
+///
+/// # Safety
+///
+/// `vma` is a valid vma.
+pub(crate) unsafe fn vma_has_recency(vma: *mut bindings::vm_area_struct) -> bool {
+    // SAFETY: a valid vma, by the safety requirements.
+    let (flags, file) = unsafe { ((*vma).__bindgen_anon_2.vm_flags, (*vma).vm_file) };
+    if flags & bindings::RUST_ZAP_VM_NO_RECENCY != 0 {
+        return false;
+    }
+    // SAFETY: a vma holds a reference to its file.
+    file.is_null() || unsafe { (*file).f_mode } & bindings::RUST_ZAP_FMODE_NOREUSE == 0
 }
 
 /// What the zap reads of a vma.
@@ -79,8 +98,6 @@ pub(crate) struct VmaInfo {
     pub(crate) mm: *mut bindings::mm_struct,
     /// What the decisions need.
     pub(crate) vma: Vma,
-    /// `vma_has_recency()`.
-    pub(crate) recency: bool,
 }
 
 /// The folio of a device or migration entry.
@@ -95,6 +112,15 @@ fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
 /// `mm_counter()`.
 fn counter(f: &FolioRef) -> MmCounter {
     MmCounter::of_folio(f.anon(), f.swapbacked())
+}
+
+/// The WARN_ON_ONCE() of a pte that was not cleared before a marker goes
+/// in, out of the way of the common path.
+#[cold]
+#[inline(never)]
+fn warn_install_not_none() {
+    // SAFETY: no precondition.
+    unsafe { bindings::rust_zap_warn_install_not_none() };
 }
 
 /// `pte_install_uffd_wp_if_needed()`: after `ptep` was cleared, leave a
@@ -116,15 +142,17 @@ pub(crate) unsafe fn install_uffd_wp_if_needed(
         return;
     }
     // SAFETY: mapped and locked by the safety requirements.
-    if !Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none() {
-        // SAFETY: no precondition.
-        unsafe { bindings::rust_zap_warn_install_not_none() };
-    }
+    let cleared = Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none();
     let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
     if policy::install_marker(vma, wp) {
-        // SAFETY: by the safety requirements; the pte is none.
+        // SAFETY: by the safety requirements.
         unsafe { set_pte_at(mm, addr, ptep, Pte::UFFD_WP_MARKER) };
         hit(stats::MARKER_INSTALLED);
+    }
+    // C warns first; last, the warning is a tail call and the common path
+    // saves no registers for it. Same lock held, same report.
+    if !cleared {
+        warn_install_not_none();
     }
 }
 
@@ -239,7 +267,8 @@ impl Zap {
             hit(stats::PRESENT_KEPT);
             return 1;
         }
-        let nr = if f.large() && max_nr != 1 {
+        let large = f.large();
+        let nr = if large && max_nr != 1 {
             // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
             // the first maps a page of `folio`.
             let nr = unsafe {
@@ -251,12 +280,12 @@ impl Zap {
             hit(stats::PRESENT);
             1
         };
-        self.present_folio(table, i, addr, ptep, pte, &f, nr);
+        self.present_folio(table, i, addr, ptep, pte, &f, large, nr);
         nr
     }
 
     /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
-    /// of one folio.
+    /// of one folio (`large` if `folio_test_large()`).
     #[allow(clippy::too_many_arguments)]
     fn present_folio(
         &mut self,
@@ -266,6 +295,7 @@ impl Zap {
         ptep: *mut bindings::pte_t,
         pte: Pte,
         f: &FolioRef,
+        large: bool,
         nr: usize,
     ) {
         let mut delay_rmap = false;
@@ -328,7 +358,7 @@ impl Zap {
             unsafe {
                 bindings::folio_remove_rmap_ptes(f.folio(), f.page(), nr as i32, self.vma_ptr)
             };
-            if f.mapcount_maybe_negative() {
+            if f.mapcount_maybe_negative(large) {
                 // SAFETY: as above; the folio is still referenced by the
                 // ptes' page references, not yet given to the gather.
                 unsafe {
@@ -481,7 +511,8 @@ pub(crate) unsafe fn zap_pte_range(
         None => Details::NONE,
         Some(d) => Details::new(d.even_cows, ZapFlags::from_bits_truncate(d.zap_flags)),
     };
-    let VmaInfo { mm, vma, recency } = vma_info(vma_ptr);
+    // SAFETY: a valid vma, by the safety requirements.
+    let (VmaInfo { mm, vma }, recency) = unsafe { (vma_info(vma_ptr), vma_has_recency(vma_ptr)) };
     // SAFETY: by the safety requirements.
     let Some(table) = (unsafe { PteTable::map_lock(tlb, pmd, addr, end) }) else {
         hit(stats::NO_TABLE);
