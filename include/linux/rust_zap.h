@@ -2,7 +2,8 @@
 /*
  * zap_pte_range() and pte_install_uffd_wp_if_needed() in Rust
  * (mm/rust_zap/), and the C glue the Rust code calls for what C keeps
- * inline or static: page table locking, TLB gathering, rmap and swap.
+ * inline or static: page table locking, swap and rmap checks, and the
+ * view of struct mmu_gather the Rust code adds to natively.
  */
 #ifndef _LINUX_RUST_ZAP_H
 #define _LINUX_RUST_ZAP_H
@@ -136,8 +137,8 @@ struct folio *rust_zap_test_folio(struct page *page, u32 *flags);
 pte_t rust_zap_test_uffd_wp_marker(void);
 u32 rust_zap_test_policy(u32 input);
 u32 rust_zap_test_vma(struct vm_area_struct *vma, struct mm_struct **mm);
-bool rust_zap_test_gather(struct mmu_gather *tlb, unsigned long addr,
-			  struct page *page, unsigned int nr, bool dirty_file);
+u32 rust_zap_test_gather(struct mmu_gather *tlb, unsigned long addr,
+			 struct page *page, unsigned int nr, bool dirty_file);
 
 #ifdef CONFIG_RUST_MM_ZAP
 

@@ -94,8 +94,9 @@ impl FolioRef {
 
     /// Whether `folio_mapcount()` may be negative: the raw `_mapcount` of
     /// a small folio, or `_large_mapcount` of a large one, plus one is.
-    /// `large` is `self.large()` as the caller read it (it does not change
-    /// while the folio is mapped). Never false when C's is negative; true
+    /// `large` is `self.large()` as the caller read it before dropping the
+    /// rmap: the folio cannot be split while the cleared ptes' references
+    /// are held. Never false when C's is negative; true
     /// also for a small folio whose `_mapcount` holds a page type (C counts
     /// that as 0), so a true answer goes to `rust_zap_check_mapcount()`,
     /// which decides as C does.

@@ -70,11 +70,13 @@ impl Gather {
     pub(crate) fn flush_pte_range(&mut self, addr: usize, nr: usize) {
         // `__tlb_adjust_range()` takes the size as an unsigned int.
         let size = nr.wrapping_mul(PAGE_SIZE) as u32 as usize;
+        let t = self.tlb.as_ptr();
         // SAFETY: a valid gather used by this task only, by the invariants.
-        let t = unsafe { &mut *self.tlb.as_ptr() };
-        t.start = t.start.min(addr);
-        t.end = t.end.max(addr.wrapping_add(size));
-        t.flags |= bindings::RUST_ZAP_TLB_CLEARED_PTES;
+        unsafe {
+            (*t).start = (*t).start.min(addr);
+            (*t).end = (*t).end.max(addr.wrapping_add(size));
+            (*t).flags |= bindings::RUST_ZAP_TLB_CLEARED_PTES;
+        }
     }
 
     /// `tlb_delay_rmap()`: whether rmap removal of a dirty file folio waits
@@ -94,8 +96,9 @@ impl Gather {
     ///
     /// # Safety
     ///
-    /// The ptes of the `nr` pages were cleared and their TLB range added;
-    /// the gather takes over the references they held.
+    /// `page` and the `nr - 1` (`nr >= 1`) pages after it belong to one
+    /// folio; their ptes were cleared and their TLB range added; the
+    /// gather takes over the references the ptes held.
     #[inline(always)]
     pub(crate) unsafe fn remove_folio_pages(
         &mut self,
@@ -103,34 +106,55 @@ impl Gather {
         nr: usize,
         delay_rmap: bool,
     ) -> bool {
-        let slots = if nr == 1 { 1 } else { 2 };
-        // SAFETY: a valid gather used by this task only, by the invariants;
-        // `active` points to a batch of `max` slots, `nr` of them in use.
-        let fast = unsafe {
-            let t = &mut *self.tlb.as_ptr();
-            let batch = &mut *t.active;
-            let used = batch.nr as usize;
-            // C adds, then starts a new batch once fewer than two slots
-            // are left: with room to spare after adding, C does just this.
-            let room = t.end != 0 && used + slots + 1 < batch.max as usize;
-            if room {
-                let slot = batch.encoded_pages.as_mut_ptr().add(used);
-                let flags = if delay_rmap { DELAY_RMAP } else { 0 };
-                let encoded = page as usize | flags;
-                if nr == 1 {
-                    *slot = encoded;
-                } else {
-                    *slot = encoded | NR_PAGES_NEXT;
-                    *slot.add(1) = nr << NR_PAGES_SHIFT;
-                }
-                batch.nr = (used + slots) as u32;
-            }
-            room
-        };
-        if fast {
+        // SAFETY: by the safety requirements.
+        if unsafe { self.add_to_batch(page, nr, delay_rmap) } {
             return false;
         }
         // SAFETY: by the safety requirements.
         unsafe { bindings::__tlb_remove_folio_pages(self.raw(), page, nr as u32, delay_rmap) }
+    }
+
+    /// The common case of `__tlb_remove_folio_pages()`: the pages go into
+    /// the active batch, which has room to spare after them. False, with
+    /// nothing done, when C would start a new batch (`tlb_next_batch()` is
+    /// static): then C must add them.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::remove_folio_pages`].
+    #[inline(always)]
+    pub(crate) unsafe fn add_to_batch(
+        &mut self,
+        page: *mut bindings::page,
+        nr: usize,
+        delay_rmap: bool,
+    ) -> bool {
+        let slots = if nr == 1 { 1 } else { 2 };
+        let t = self.tlb.as_ptr();
+        // SAFETY: a valid gather used by this task only, by the invariants:
+        // `active` points to its batch of `max` slots, `nr` of them in use.
+        // Raw places only: the slots lie beyond the header bindgen knows.
+        unsafe {
+            let batch = (*t).active;
+            let used = (*batch).nr as usize;
+            // C adds, then starts a new batch once fewer than two slots
+            // are left: with room to spare after adding, C does just this.
+            if (*t).end == 0 || used + slots + 1 >= (*batch).max as usize {
+                return false;
+            }
+            let slot = core::ptr::addr_of_mut!((*batch).encoded_pages)
+                .cast::<usize>()
+                .add(used);
+            let flags = if delay_rmap { DELAY_RMAP } else { 0 };
+            let encoded = page as usize | flags;
+            if nr == 1 {
+                *slot = encoded;
+            } else {
+                *slot = encoded | NR_PAGES_NEXT;
+                *slot.add(1) = nr << NR_PAGES_SHIFT;
+            }
+            (*batch).nr = (used + slots) as u32;
+        }
+        true
     }
 }

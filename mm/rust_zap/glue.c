@@ -46,6 +46,10 @@ static_assert(offsetof(struct rust_zap_tlb, flags) + sizeof(unsigned int) ==
 #ifdef __tlb_remove_tlb_entry
 #error "the Rust zap path does not call the arch's __tlb_remove_tlb_entry()"
 #endif
+/* The batch fast path skips the page size checks of this option. */
+#ifdef CONFIG_MMU_GATHER_PAGE_SIZE
+#error "the Rust zap path does not track the mmu_gather page size"
+#endif
 
 static __always_inline unsigned int tlb_flag_word(const struct mmu_gather *tlb)
 {
@@ -65,6 +69,9 @@ static __always_inline void rust_zap_check_tlb_bits(void)
 		     RUST_ZAP_TLB_DELAYED_RMAP);
 	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .cleared_ptes = 1 }) !=
 		     RUST_ZAP_TLB_CLEARED_PTES);
+	/* Rust delays the rmap exactly on SMP (mm/rust_zap/gather.rs). */
+	BUILD_BUG_ON(tlb_delay_rmap(&(struct mmu_gather){}) !=
+		     IS_ENABLED(CONFIG_SMP));
 }
 
 static bool mm_zap_use_c __initdata;

@@ -196,12 +196,15 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
 /// For the KUnit suite: what the zap loop does with the gather for `nr`
 /// cleared ptes from `addr` mapping the pages from `page` (of a dirty file
 /// folio if `dirty_file`): the TLB range, delayed rmap, and the pages.
-/// True if the gather is full.
+/// Returns bit 0 if the gather is full, bit 1 if the pages went in by the
+/// native fast path (`Gather::remove_folio_pages()`, in its two steps),
+/// bit 2 if the native `fullmm()` says so.
 ///
 /// # Safety
 ///
-/// `tlb` is a started gather of the current task; the gather may take `nr`
-/// references of the folio of `page`.
+/// `tlb` is a started gather of the current task; `page` and the `nr - 1`
+/// pages after it belong to one folio, whose `nr` references the gather
+/// may take.
 #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
 #[no_mangle]
 pub unsafe extern "C" fn rust_zap_test_gather(
@@ -210,14 +213,20 @@ pub unsafe extern "C" fn rust_zap_test_gather(
     page: *mut bindings::page,
     nr: u32,
     dirty_file: bool,
-) -> bool {
+) -> u32 {
     // SAFETY: by the safety requirements.
     let mut gather = unsafe { gather::Gather::new(tlb) };
     let nr = nr as usize;
     gather.flush_pte_range(addr, nr);
     let delay_rmap = dirty_file && gather.delay_rmap();
+    let fullmm = u32::from(gather.fullmm()) << 2;
     // SAFETY: by the safety requirements.
-    unsafe { gather.remove_folio_pages(page, nr, delay_rmap) }
+    if unsafe { gather.add_to_batch(page, nr, delay_rmap) } {
+        return fullmm | 2;
+    }
+    // SAFETY: by the safety requirements.
+    fullmm
+        | u32::from(unsafe { bindings::__tlb_remove_folio_pages(tlb, page, nr as u32, delay_rmap) })
 }
 
 /// For the KUnit suite: the native `vma->vm_mm` (in `mm`) and, as bits,

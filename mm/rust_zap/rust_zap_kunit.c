@@ -9,10 +9,10 @@
 #include <linux/mm_inline.h>
 #include <linux/rust_zap.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/userfaultfd_k.h>
-#include <linux/sched/mm.h>
 #include <asm/tlb.h>
 
 enum {
@@ -262,7 +262,8 @@ static void rust_zap_vmas(struct kunit *test)
 	for (kind = 0; kind < 3; kind++) {
 		vma->vm_ops = kind ? &ops : NULL;
 		vma->vm_file = kind ? file : NULL;
-		file->f_mode = kind == 2 ? FMODE_NOREUSE : 0;
+		file->f_mode = kind == 2 ? FMODE_NOREUSE :
+					   FMODE_READ | FMODE_WRITE;
 		for (i = 0; i < ARRAY_SIZE(flags); i++) {
 			struct mm_struct *mm = NULL;
 			u32 c, rust;
@@ -278,85 +279,123 @@ static void rust_zap_vmas(struct kunit *test)
 	}
 }
 
+/* The word of struct mmu_gather's bit fields (struct rust_zap_tlb.flags). */
+static unsigned int tlb_flags(const struct mmu_gather *tlb)
+{
+	unsigned int word;
+
+	memcpy(&word, (const char *)tlb + offsetof(struct rust_zap_tlb, flags),
+	       sizeof(word));
+	return word;
+}
+
 /* The state of two gathers fed the same pages, one by C and one by Rust. */
-static void check_gathers(struct kunit *test, struct mmu_gather *c,
+static bool check_gathers(struct kunit *test, struct mmu_gather *c,
 			  struct mmu_gather *r, int step)
 {
 	unsigned int i;
 
 	KUNIT_EXPECT_EQ_MSG(test, r->start, c->start, "step %d", step);
 	KUNIT_EXPECT_EQ_MSG(test, r->end, c->end, "step %d", step);
-	KUNIT_EXPECT_EQ_MSG(test, (bool)r->fullmm, (bool)c->fullmm,
-			    "step %d", step);
-	KUNIT_EXPECT_EQ_MSG(test, (bool)r->cleared_ptes, (bool)c->cleared_ptes,
-			    "step %d", step);
-	KUNIT_EXPECT_EQ_MSG(test, (bool)r->delayed_rmap, (bool)c->delayed_rmap,
-			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, tlb_flags(r), tlb_flags(c), "step %d", step);
 	KUNIT_EXPECT_EQ_MSG(test, r->batch_count, c->batch_count, "step %d",
 			    step);
 	KUNIT_EXPECT_EQ_MSG(test, r->active == &r->local,
 			    c->active == &c->local, "step %d", step);
-	KUNIT_ASSERT_EQ_MSG(test, r->active->nr, c->active->nr, "step %d",
+	KUNIT_EXPECT_EQ_MSG(test, r->active->nr, c->active->nr, "step %d",
 			    step);
+	if (r->active->nr != c->active->nr)
+		return false;
 	for (i = 0; i < c->active->nr; i++)
 		KUNIT_EXPECT_PTR_EQ_MSG(test, r->active->encoded_pages[i],
 					c->active->encoded_pages[i],
 					"step %d slot %u", step, i);
+	return true;
 }
 
 /*
- * The gather of cleared ptes: C's tlb_remove_tlb_entries(),
- * tlb_delay_rmap() and __tlb_remove_folio_pages() against the Rust path's
- * native range update and batch fast path, on two real gathers fed the
- * same small and large folios at scattered addresses: the local batch,
- * new and reused batches, and a full gather (delayed rmaps limit it to
- * one batch beyond the local one).
+ * Feed two gathers of @mm (fullmm or not) the same small and large folios
+ * at scattered addresses, one through C's tlb_remove_tlb_entries(),
+ * tlb_delay_rmap() and __tlb_remove_folio_pages(), the other through the
+ * Rust path's native code: the local batch, new and reused batches, and a
+ * full gather (delayed rmaps limit it to one batch beyond the local one).
+ * The Rust side must take its fast path exactly when C has room to spare.
  */
-static void rust_zap_gather(struct kunit *test)
+static void feed_gathers(struct kunit *test, struct mm_struct *mm,
+			 struct folio *small, struct folio *large, bool fullmm)
 {
-	struct mm_struct *mm = mm_alloc();
-	struct folio *small, *large;
+	unsigned int fast = 0, slow = 0, fulls = 0;
 	struct mmu_gather c, r;
 	pte_t ptes[4] = {};
-	int fulls = 0, i;
+	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, mm);
-	small = folio_alloc(GFP_KERNEL, 0);
-	large = folio_alloc(GFP_KERNEL, 2);
-	KUNIT_ASSERT_NOT_NULL(test, small);
-	KUNIT_ASSERT_NOT_NULL(test, large);
-	tlb_gather_mmu(&c, mm);
-	tlb_gather_mmu(&r, mm);
+	if (fullmm) {
+		tlb_gather_mmu_fullmm(&c, mm);
+		tlb_gather_mmu_fullmm(&r, mm);
+	} else {
+		tlb_gather_mmu(&c, mm);
+		tlb_gather_mmu(&r, mm);
+	}
 	for (i = 0; i < 3000; i++) {
 		bool big = i % 3 == 2, dirty = i >= 1500 && i % 5 == 0;
 		struct folio *folio = big ? large : small;
-		unsigned int nr = big ? 2 + i % 3 : 1;
-		struct page *page = folio_page(folio, big ? 4 - nr : 0);
+		unsigned int nr = big ? 2 + (i / 3) % 3 : 1;
+		struct page *page = folio_page(folio, big ? (i / 9) % (5 - nr) : 0);
 		unsigned long addr = SZ_4G + (i * 7919UL % 4096) * PAGE_SIZE;
-		bool full_c, full_r;
+		unsigned int room = r.active->nr + (nr == 1 ? 1 : 2) + 1 <
+				    r.active->max;
+		bool full_c;
+		u32 rust;
 
 		/* The references the cleared ptes held, for each gather. */
 		folio_ref_add(folio, 2 * nr);
 		tlb_remove_tlb_entries(&c, ptes, nr, addr);
 		full_c = __tlb_remove_folio_pages(&c, page, nr,
 						  dirty && tlb_delay_rmap(&c));
-		full_r = rust_zap_test_gather(&r, addr, page, nr, dirty);
-		KUNIT_ASSERT_EQ_MSG(test, full_r, full_c, "step %d", i);
-		check_gathers(test, &c, &r, i);
+		rust = rust_zap_test_gather(&r, addr, page, nr, dirty);
+		KUNIT_EXPECT_EQ_MSG(test, rust & 1, full_c, "step %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, rust >> 1 & 1, room, "step %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, rust >> 2 & 1, fullmm, "step %d", i);
+		if (rust >> 1 & 1)
+			fast++;
+		else
+			slow++;
+		if (!check_gathers(test, &c, &r, i) || (rust & 1) != full_c)
+			break;
 		if (full_c) {
 			fulls++;
 			tlb_flush_mmu(&c);
 			tlb_flush_mmu(&r);
 		}
 	}
+	KUNIT_EXPECT_GT(test, fast, 0);
+	KUNIT_EXPECT_GT(test, slow, 0);
 	KUNIT_EXPECT_GT(test, fulls, 0);
 	tlb_finish_mmu(&c);
 	tlb_finish_mmu(&r);
-	KUNIT_EXPECT_EQ(test, folio_ref_count(small), 1);
-	KUNIT_EXPECT_EQ(test, folio_ref_count(large), 1);
-	folio_put(small);
-	folio_put(large);
-	mmput(mm);
+}
+
+static void rust_zap_gather(struct kunit *test)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct folio *small = folio_alloc(GFP_KERNEL, 0);
+	struct folio *large = folio_alloc(GFP_KERNEL, 2);
+
+	if (mm && small && large) {
+		feed_gathers(test, mm, small, large, false);
+		feed_gathers(test, mm, small, large, true);
+		/* The gathers gave back every reference they took. */
+		KUNIT_EXPECT_EQ(test, folio_ref_count(small), 1);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(large), 1);
+	} else {
+		KUNIT_FAIL(test, "no memory for the test");
+	}
+	if (small)
+		folio_put(small);
+	if (large)
+		folio_put(large);
+	if (mm)
+		mmput(mm);
 }
 
 static struct kunit_case rust_zap_cases[] = {

@@ -60,12 +60,13 @@ impl Rss {
 /// `vma` is a valid vma.
 pub(crate) unsafe fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
     // SAFETY: a valid vma, by the safety requirements; `vm_flags` is the
-    // view of the union that C reads.
+    // view of the union that C reads. The flags may change under a zap
+    // that holds only the i_mmap lock: read them once, as READ_ONCE().
     let (mm, ops, flags) = unsafe {
         (
             (*vma).vm_mm,
             (*vma).vm_ops,
-            (*vma).__bindgen_anon_2.vm_flags,
+            core::ptr::read_volatile(core::ptr::addr_of!((*vma).__bindgen_anon_2.vm_flags)),
         )
     };
     VmaInfo {
@@ -83,13 +84,23 @@ pub(crate) unsafe fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
 ///
 /// `vma` is a valid vma.
 pub(crate) unsafe fn vma_has_recency(vma: *mut bindings::vm_area_struct) -> bool {
-    // SAFETY: a valid vma, by the safety requirements.
-    let (flags, file) = unsafe { ((*vma).__bindgen_anon_2.vm_flags, (*vma).vm_file) };
+    // SAFETY: a valid vma, by the safety requirements; the flags are read
+    // once (see `vma_info()`).
+    let (flags, file) = unsafe {
+        (
+            core::ptr::read_volatile(core::ptr::addr_of!((*vma).__bindgen_anon_2.vm_flags)),
+            (*vma).vm_file,
+        )
+    };
     if flags & bindings::RUST_ZAP_VM_NO_RECENCY != 0 {
         return false;
     }
-    // SAFETY: a vma holds a reference to its file.
-    file.is_null() || unsafe { (*file).f_mode } & bindings::RUST_ZAP_FMODE_NOREUSE == 0
+    // SAFETY: a vma holds a reference to its file, whose f_mode fadvise()
+    // may change under us: read it once.
+    file.is_null()
+        || unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*file).f_mode)) }
+            & bindings::RUST_ZAP_FMODE_NOREUSE
+            == 0
 }
 
 /// What the zap reads of a vma.
