@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/jump_label.h>
 #include <linux/mm_types.h>
+#include <linux/string.h>
 
 struct mmu_gather;
 struct zap_details;
@@ -55,6 +56,17 @@ struct rust_zap_tlb {
 #define RUST_ZAP_TLB_FULLMM		(1U << 0)
 #define RUST_ZAP_TLB_DELAYED_RMAP	(1U << 3)
 #define RUST_ZAP_TLB_CLEARED_PTES	(1U << 4)
+
+/* The word of @tlb's bit fields, as the Rust path reads and writes it. */
+static __always_inline unsigned int
+rust_zap_tlb_flags(const struct mmu_gather *tlb)
+{
+	unsigned int word;
+
+	memcpy(&word, (const char *)tlb + offsetof(struct rust_zap_tlb, flags),
+	       sizeof(word));
+	return word;
+}
 
 /* Declared in asm-generic/tlb.h too; repeated here for bindgen. */
 bool __tlb_remove_folio_pages(struct mmu_gather *tlb, struct page *page,

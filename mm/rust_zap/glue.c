@@ -51,23 +51,14 @@ static_assert(offsetof(struct rust_zap_tlb, flags) + sizeof(unsigned int) ==
 #error "the Rust zap path does not track the mmu_gather page size"
 #endif
 
-static __always_inline unsigned int tlb_flag_word(const struct mmu_gather *tlb)
-{
-	unsigned int word;
-
-	memcpy(&word, (const char *)tlb + offsetof(struct rust_zap_tlb, flags),
-	       sizeof(word));
-	return word;
-}
-
 /* The RUST_ZAP_TLB_* bits are the bit fields they name (folded at build). */
 static __always_inline void rust_zap_check_tlb_bits(void)
 {
-	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .fullmm = 1 }) !=
+	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .fullmm = 1 }) !=
 		     RUST_ZAP_TLB_FULLMM);
-	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .delayed_rmap = 1 }) !=
+	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .delayed_rmap = 1 }) !=
 		     RUST_ZAP_TLB_DELAYED_RMAP);
-	BUILD_BUG_ON(tlb_flag_word(&(struct mmu_gather){ .cleared_ptes = 1 }) !=
+	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .cleared_ptes = 1 }) !=
 		     RUST_ZAP_TLB_CLEARED_PTES);
 	/* Rust delays the rmap exactly on SMP (mm/rust_zap/gather.rs). */
 	BUILD_BUG_ON(tlb_delay_rmap(&(struct mmu_gather){}) !=

@@ -279,16 +279,6 @@ static void rust_zap_vmas(struct kunit *test)
 	}
 }
 
-/* The word of struct mmu_gather's bit fields (struct rust_zap_tlb.flags). */
-static unsigned int tlb_flags(const struct mmu_gather *tlb)
-{
-	unsigned int word;
-
-	memcpy(&word, (const char *)tlb + offsetof(struct rust_zap_tlb, flags),
-	       sizeof(word));
-	return word;
-}
-
 /* The state of two gathers fed the same pages, one by C and one by Rust. */
 static bool check_gathers(struct kunit *test, struct mmu_gather *c,
 			  struct mmu_gather *r, int step)
@@ -297,7 +287,8 @@ static bool check_gathers(struct kunit *test, struct mmu_gather *c,
 
 	KUNIT_EXPECT_EQ_MSG(test, r->start, c->start, "step %d", step);
 	KUNIT_EXPECT_EQ_MSG(test, r->end, c->end, "step %d", step);
-	KUNIT_EXPECT_EQ_MSG(test, tlb_flags(r), tlb_flags(c), "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, rust_zap_tlb_flags(r),
+			    rust_zap_tlb_flags(c), "step %d", step);
 	KUNIT_EXPECT_EQ_MSG(test, r->batch_count, c->batch_count, "step %d",
 			    step);
 	KUNIT_EXPECT_EQ_MSG(test, r->active == &r->local,
