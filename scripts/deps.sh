@@ -5,8 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 BINDGEN_VERSION=0.73.2
-PKGS=(linux-source-6.12 rustc-web rust-web-src clang-19 lld-19 llvm-19
-      libclang-19-dev flex bison bc libelf-dev libssl-dev cpio kmod rsync
+PKGS=(linux-source-6.12 rustc-web rust-web-src clang-22 lld-22 llvm-22
+      libclang-22-dev flex bison bc libelf-dev libssl-dev cpio kmod rsync
       qemu-system-x86 busybox-static gcc make libc6-dev xz-utils
       rust-web-clippy rustfmt-web bsdextrautils patch git python3)
 
@@ -45,4 +45,4 @@ fi
 [ -f /usr/lib/rustlib/src/rust/library/core/src/lib.rs ] ||
 	die "Debian's rust-src is missing under /usr/lib/rustlib/src/rust" \
 	    "apt-get install --reinstall rust-web-src"
-info "rustc $(/usr/bin/rustc --version | cut -d' ' -f2), clang $(clang-19 --version | head -1 | grep -o '[0-9.]*' | head -1), bindgen $("$TOOLS/bin/bindgen" --version | cut -d' ' -f2)"
+info "rustc $(/usr/bin/rustc --version | cut -d' ' -f2), clang $(clang-22 --version | head -1 | grep -o '[0-9.]*' | head -1), bindgen $("$TOOLS/bin/bindgen" --version | cut -d' ' -f2)"

@@ -14,10 +14,12 @@ TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
 VARIANTS="default nomarker conly debug"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.
-KMAKE_VARS=(LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+# It is built on LLVM 22, so C is built with clang 22: one LLVM for both
+# (the LLVM bitcode of C helpers can then be inlined into Rust).
+KMAKE_VARS=(LLVM=-22 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	    BINDGEN="$TOOLS/bin/bindgen" HOSTRUSTC=/usr/bin/rustc
 	    CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt)
-export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+export LIBCLANG_PATH=/usr/lib/llvm-22/lib
 JOBS=${JOBS:-3}
 mkdir -p "$BUILD"
 
