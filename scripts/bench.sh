@@ -22,10 +22,11 @@ if [ $smoke -eq 1 ]; then
 	mib=8 repeats=1 boots=0
 fi
 
-"$RIG_TOP/scripts/deps.sh"
-"$RIG_TOP/scripts/overlay.sh"
-"$RIG_TOP/scripts/kbuild.sh" "$variant"
-"$RIG_TOP/scripts/guest.sh" "$variant"
+rig_begin "make bench"
+timed deps "$RIG_TOP/scripts/deps.sh"
+timed overlay "$RIG_TOP/scripts/overlay.sh"
+timed "build $variant" "$RIG_TOP/scripts/kbuild.sh" "$variant"
+timed "initramfs $variant" "$RIG_TOP/scripts/guest.sh" "$variant"
 grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$variant/.config" ||
 	die "$variant has no CONFIG_RUST_MM_ZAP: nothing to compare"
 
@@ -35,7 +36,7 @@ bench_boot() { # PROFILE TAG QEMU_ACCEL [ARGS]: one boot per path, C first
 	local m
 	for m in c rust; do
 		QEMU_ACCEL=$3 GUEST_ARGS="$GUEST_ARGS ${4:-}" \
-			"$RIG_TOP/scripts/boot.sh" "$variant" "$m" bench "$2" ||
+			timed "boot $2 mm_zap=$m" "$RIG_TOP/scripts/boot.sh" "$variant" "$m" bench "$2" ||
 			die "bench boot $variant mm_zap=$m ($1) failed" "see $LOGS/$variant-$m-$2.log"
 		logs+=("$1:$m:$LOGS/$variant-$m-$2.log")
 	done

@@ -6,22 +6,36 @@
 . "$(dirname "$0")/lib.sh"
 
 status=0
-fail() { echo "FAIL $1" >&2; status=1; }
+fails=0
+fail() { echo "FAIL $1" >&2; status=1; fails=$((fails + 1)); }
 
-stage gates "host tests: cargo test of mm/rust_zap/policy.rs"
-cargo test --quiet --locked --manifest-path "$RIG_TOP/scripts/host-tests/Cargo.toml" \
-	--target-dir "$BUILD/host-tests" >"$LOGS/host-tests.log" 2>&1 ||
-	{ tail -n 30 "$LOGS/host-tests.log" >&2; fail "host tests (log: $LOGS/host-tests.log)"; }
-grep -h '^test result' "$LOGS/host-tests.log" | head -n 1 | sed 's/^/    /'
-/usr/bin/rustfmt --check --edition 2021 "$RIG_TOP/scripts/host-tests/src/lib.rs" >&2 ||
-	fail "rustfmt: scripts/host-tests/src/lib.rs is not formatted"
+gate_host_tests() {
+	local f0=$fails
+	stage gates "host tests: cargo test of mm/rust_zap/policy.rs"
+	cargo test --quiet --locked --manifest-path "$RIG_TOP/scripts/host-tests/Cargo.toml" \
+		--target-dir "$BUILD/host-tests" >"$LOGS/host-tests.log" 2>&1 ||
+		{ tail -n 30 "$LOGS/host-tests.log" >&2; fail "host tests (log: $LOGS/host-tests.log)"; }
+	grep -h '^test result' "$LOGS/host-tests.log" | head -n 1 | sed 's/^/    /'
+	/usr/bin/rustfmt --check --edition 2021 "$RIG_TOP/scripts/host-tests/src/lib.rs" >&2 ||
+		fail "rustfmt: scripts/host-tests/src/lib.rs is not formatted"
+	[ $fails -eq "$f0" ]
+}
 
-for v in "$@"; do
-	grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || continue
-	stage gates "$v: make rustfmtcheck, make CLIPPY=1 (mm/rust_zap)"
-	kmake O="$KOUT/$v" rustfmtcheck >"$LOGS/rustfmt-$v.log" 2>&1 ||
-		{ grep -v '^make' "$LOGS/rustfmt-$v.log" | head -n 30 >&2
-		  fail "$v: rustfmtcheck: run rustfmt on mm/rust_zap/*.rs"; }
+# gate_rustfmt VARIANT: the formatting does not depend on the configuration.
+gate_rustfmt() {
+	local f0=$fails
+	stage gates "make rustfmtcheck"
+	kmake O="$KOUT/$1" rustfmtcheck >"$LOGS/rustfmt.log" 2>&1 ||
+		{ grep -v '^make' "$LOGS/rustfmt.log" | head -n 30 >&2
+		  fail "rustfmtcheck: run rustfmt on mm/rust_zap/*.rs"; }
+	[ $fails -eq "$f0" ]
+}
+
+# gate_clippy VARIANT: each configuration (the cfgs differ).
+gate_clippy() {
+	local f0=$fails
+	local v=$1
+	stage gates "$v: make CLIPPY=1 mm/rust_zap/"
 	# Touch the crate root so that clippy really runs on the crate.
 	touch "$TREE/mm/rust_zap/rust_zap.rs"
 	kmake O="$KOUT/$v" CLIPPY=1 mm/rust_zap/ >"$LOGS/clippy-$v.log" 2>&1 ||
@@ -32,18 +46,35 @@ for v in "$@"; do
 	fi
 	grep -q 'CLIPPY .*mm/rust_zap/rust_zap.o' "$LOGS/clippy-$v.log" ||
 		fail "$v: clippy did not run on mm/rust_zap (log: $LOGS/clippy-$v.log)"
-done
+	[ $fails -eq "$f0" ]
+}
 
-"$RIG_TOP/scripts/patches.sh" --verify || status=1
-stage gates "checkpatch on the series"
-for p in "$BUILD"/patches/*.patch; do
-	[ -f "$p" ] || continue
-	# A new file need not touch MAINTAINERS in the same patch.
-	if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q \
-			--ignore FILE_PATH_CHANGES "$p" 2>&1); then
-		printf '%s\n' "$out" | head -n 30 >&2
-		fail "checkpatch: $(basename "$p")"
-	fi
+gate_checkpatch() {
+	local f0=$fails
+	local p out
+	stage gates "checkpatch on the series"
+	for p in "$BUILD"/patches/*.patch; do
+		[ -f "$p" ] || continue
+		# A new file need not touch MAINTAINERS in the same patch.
+		if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q \
+				--ignore FILE_PATH_CHANGES "$p" 2>&1); then
+			printf '%s\n' "$out" | head -n 30 >&2
+			fail "checkpatch: $(basename "$p")"
+		fi
+	done
+	[ $fails -eq "$f0" ]
+}
+
+timed "gate host tests" gate_host_tests || status=1
+rust=()
+for v in "$@"; do
+	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || rust+=("$v")
 done
+[ ${#rust[@]} -eq 0 ] || timed "gate rustfmt" gate_rustfmt "${rust[0]}" || status=1
+for v in "${rust[@]}"; do
+	timed "gate clippy $v" gate_clippy "$v" || status=1
+done
+timed "gate series = tree" "$RIG_TOP/scripts/patches.sh" --verify || status=1
+timed "gate checkpatch" gate_checkpatch || status=1
 [ $status -ne 0 ] || info "all gates clean"
 exit $status

@@ -15,6 +15,21 @@ bin=$GUEST/bin
 root=$GUEST/root
 log=$LOGS/guest.log
 mkdir -p "$bin" "$LOGS"
+
+# Everything the initramfs is made of: the UAPI headers (the same for every
+# variant), the test sources, /init, busybox and this script. Unchanged
+# since the last build: nothing to do.
+sums() { # DIR: md5 of every source file under DIR, by relative name
+	(cd "$1" && find . -type f \( -name '*.[ch]' -o -name init \) -print0 |
+	 LC_ALL=C sort -z | xargs -0 md5sum)
+}
+key=$( (sums "$hdr"; sums "$mm"; sums "$vm"; sums "$RIG_TOP/scripts/guest"
+	cat /bin/busybox "$0") | md5sum | cut -c1-32)
+if [ "$(cat "$GUEST/.rig-key" 2>/dev/null)" = "$key" ] && [ -f "$GUEST/initramfs.cpio.gz" ]; then
+	info "initramfs up to date ($GUEST/initramfs.cpio.gz)"
+	exit 0
+fi
+rm -f "$GUEST/.rig-key"
 : >"$log"
 
 stage initramfs "test programs and busybox initramfs (log: $log)"
@@ -60,4 +75,5 @@ install -m 755 "$RIG_TOP/scripts/guest/init" "$root/init"
 cp "$bin"/* "$root/tests/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$GUEST/initramfs.cpio.gz" ||
 	die "could not pack the initramfs" "is cpio installed?"
+echo "$key" >"$GUEST/.rig-key"
 info "$(ls "$bin" | tr '\n' ' ')-> $GUEST/initramfs.cpio.gz ($(du -k "$GUEST/initramfs.cpio.gz" | cut -f1) KiB)"

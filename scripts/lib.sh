@@ -14,8 +14,6 @@ TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
 VARIANTS="default nomarker conly debug"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.
-# It is built on LLVM 22, so C is built with clang 22: one LLVM for both
-# (the LLVM bitcode of C helpers can then be inlined into Rust).
 KMAKE_VARS=(LLVM=-22 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	    BINDGEN="$TOOLS/bin/bindgen" HOSTRUSTC=/usr/bin/rustc
 	    CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt)
@@ -55,4 +53,95 @@ kernel_version() {
 
 kmake() {
 	make -C "$TREE" "${KMAKE_VARS[@]}" "$@"
+}
+
+# The run's record. The first rig script of a run (make run, check, bench,
+# soak) calls rig_begin and owns it: every stage run through `timed`
+# appends "stage<TAB>seconds<TAB>ok|FAILED" to $RIG_TIMES and prints a line
+# at once; rig_rows collects the per-suite rows, rig_fail the failures.
+# When the owner exits it prints the suite table, the time of every stage
+# and the total, and the verdict, so a slow machine shows where its time
+# went. Scripts started by the owner only add to the record.
+rig_begin() {
+	[ -z "${RIG_TIMES:-}" ] || return 0
+	mkdir -p "$LOGS"
+	export RIG_TIMES=$LOGS/timing.tsv RIG_ROWS=$LOGS/summary.tsv RIG_FAILS=$LOGS/failed.txt
+	: >"$RIG_TIMES"
+	: >"$RIG_ROWS"
+	: >"$RIG_FAILS"
+	RIG_LABEL=${1:-make $(basename "$0" .sh)}
+	RIG_T0=$SECONDS
+	RIG_OWNER=$$
+	trap rig_end EXIT
+}
+
+# timed NAME CMD...: run CMD, record its wall time as stage NAME, return
+# its status.
+timed() {
+	local name=$1 t=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	printf '    [time] %s: %d s%s\n' "$name" $((SECONDS - t)) \
+		"$([ $rc -eq 0 ] || echo ", FAILED")"
+	[ -z "${RIG_TIMES:-}" ] ||
+		printf '%s\t%d\t%s\n' "$name" $((SECONDS - t)) \
+			"$([ $rc -eq 0 ] && echo ok || echo FAILED)" >>"$RIG_TIMES"
+	return $rc
+}
+
+# rig_rows VARIANT MODE SUMMARY: the suite rows of one boot (boot.sh's
+# SUMMARY file: suite pass fail skip seconds).
+rig_rows() {
+	[ -n "${RIG_ROWS:-}" ] && [ -f "$3" ] || return 0
+	sed "s/^/$1\t$2\t/" "$3" >>"$RIG_ROWS"
+}
+
+# rig_fail WHAT...: record failures; returns 1 when there are any.
+rig_fail() {
+	[ $# -gt 0 ] || return 0
+	[ -z "${RIG_FAILS:-}" ] || printf '%s\n' "$@" >>"$RIG_FAILS"
+	printf 'FAIL %s\n' "$@" >&2
+	return 1
+}
+
+rig_end() {
+	local rc=$? t fails
+	[ "${RIG_OWNER:-}" = $$ ] || return $rc
+	t=$((SECONDS - RIG_T0))
+	if [ -s "$RIG_ROWS" ]; then
+		stage summary "per variant, mm_zap mode and suite (full TAP: $LOGS/*.log)"
+		{
+			printf 'variant\tmm_zap\tsuite\tpass\tfail\tskip\tseconds\n'
+			cat "$RIG_ROWS"
+		} | column -t -s $'\t' | sed 's/^/    /'
+	fi
+	if [ -s "$RIG_TIMES" ]; then
+		stage timing "seconds per stage ($RIG_TIMES)"
+		awk -F'\t' '{ printf "    %-44s %6d  %s\n", $1, $2, $3 }' "$RIG_TIMES"
+		printf '    %-44s %6d  (%d min %02d s)\n' total $t $((t / 60)) $((t % 60))
+	fi
+	fails=$(tr '\n' ';' <"$RIG_FAILS" | sed 's/;$//; s/;/; /g')
+	echo
+	if [ $rc -eq 0 ] && [ -z "$fails" ]; then
+		echo "$RIG_LABEL: PASSED in $((t / 60)) min $((t % 60)) s"
+		exit 0
+	fi
+	echo "$RIG_LABEL: FAILED after $((t / 60)) min $((t % 60)) s${fails:+: $fails} (logs: $LOGS)" >&2
+	exit $((rc == 0 ? 1 : rc))
+}
+
+# source_tree: the pristine source extracted (scripts/source.sh), quietly.
+source_tree() {
+	"$RIG_TOP/scripts/source.sh" >/dev/null
+}
+
+# soak_stats LOG: what the soak rounds of a boot did.
+soak_stats() {
+	local summary=${1%.log}.summary
+	stage soak "soak rounds ($1)"
+	awk '$1 ~ /^soak-/ { n++; p += $2; f += $3; s += $4 }
+	     END { printf "    %d suite runs, %d passed checks, %d failed, %d skipped\n", n, p, f, s }' \
+		"$summary"
+	grep -h '^# ops=' "$1" | tr -d '\r' | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
+		END { printf "    uffd-wp-stress: %d runs, %d ops, %d WP events, %d failures\n", n, t["ops"], t["events"], t["failures"] }'
 }

@@ -4,52 +4,68 @@
 # source, overlay, build, initramfs, boot and tests, for each VARIANT
 # (default: "default"). Kernels with the Rust zap path are booted twice,
 # mm_zap=c and mm_zap=rust, and the two must give the same results.
-# SUITES (comma-separated) picks the suites; see scripts/guest/init.
+#
+# Environment (scripts/check.sh sets these per variant):
+#  SUITES       comma-separated suites (see scripts/guest/init); default all
+#  MODES        the mm_zap modes to boot, e.g. "rust" (default: c and rust
+#               when the kernel has the Rust path, narrowed by
+#               scripts/configs/VARIANT.modes)
+#  GUEST_ARGS   extra kernel command line arguments (rig.soak=..., ...)
+#  COMPARE_WITH a log name (say "default-c"): the results of this boot's
+#               suites must equal that boot's
 . "$(dirname "$0")/lib.sh"
 
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(default)
 for v in "${variants[@]}"; do need_variant "$v"; done
+rig_begin
 
-"$RIG_TOP/scripts/deps.sh"
-"$RIG_TOP/scripts/overlay.sh"
+# make check prepares the tree once for all its variants.
+if [ -z "${RIG_PREPARED:-}" ]; then
+	timed deps "$RIG_TOP/scripts/deps.sh"
+	timed source source_tree
+	timed overlay "$RIG_TOP/scripts/overlay.sh"
+fi
 
 failed=()
-rows=()
 for v in "${variants[@]}"; do
-	"$RIG_TOP/scripts/kbuild.sh" "$v"
-	"$RIG_TOP/scripts/guest.sh" "$v"
+	timed "build $v" "$RIG_TOP/scripts/kbuild.sh" "$v" ||
+		{ failed+=("$v: build"); continue; }
+	timed "initramfs $v" "$RIG_TOP/scripts/guest.sh" "$v" ||
+		{ failed+=("$v: initramfs"); continue; }
 	suites=${SUITES:-upstream,persist,entries,stress,stress-mt}
-	modes=(c)
-	if grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config"; then
-		modes=(c rust)
-		[ -n "${SUITES:-}" ] || suites+=,kunit
+	rust=0
+	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || rust=1
+	if [ -n "${MODES:-}" ]; then
+		read -r -a modes <<<"$MODES"
+	else
+		modes=(c)
+		[ $rust -eq 0 ] || modes=(c rust)
+		# scripts/configs/VARIANT.modes may narrow the modes booted.
+		m=$RIG_TOP/scripts/configs/$v.modes
+		[ ! -f "$m" ] || read -r -a modes <<<"$(grep -v '^#' "$m" | tr '\n' ' ')"
 	fi
-	# scripts/configs/VARIANT.modes may narrow the modes booted.
-	m=$RIG_TOP/scripts/configs/$v.modes
-	[ ! -f "$m" ] || read -r -a modes <<<"$(grep -v '^#' "$m" | tr '\n' ' ')"
+	[ -n "${SUITES:-}" ] || [ $rust -eq 0 ] || suites+=,kunit
 	for m in "${modes[@]}"; do
-		"$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" || failed+=("$v/mm_zap=$m")
-		while IFS= read -r r; do rows+=("$v	$m	$r"); done \
-			<"$LOGS/$v-$m.summary" 2>/dev/null || true
+		timed "boot $v mm_zap=$m" "$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" ||
+			failed+=("$v/mm_zap=$m")
+		rig_rows "$v" "$m" "$LOGS/$v-$m.summary"
 	done
 	if [ ${#modes[@]} -eq 2 ]; then
-		"$RIG_TOP/scripts/compare.sh" "$v" c rust || failed+=("$v: mm_zap=c vs rust")
+		timed "compare $v c/rust" "$RIG_TOP/scripts/compare.sh" "$v-c" "$v-rust" ||
+			failed+=("$v: mm_zap=c vs rust")
 	fi
-	if grep -q '^CONFIG_RUST_MM_ZAP_BRANCH_STATS=y' "$KOUT/$v/.config"; then
+	if [ -n "${COMPARE_WITH:-}" ]; then
+		timed "compare $v-${modes[0]}/$COMPARE_WITH" "$RIG_TOP/scripts/compare.sh" \
+			"$COMPARE_WITH" "$v-${modes[0]}" --subset || failed+=("$v: against $COMPARE_WITH")
+	fi
+	if grep -q '^CONFIG_RUST_MM_ZAP_BRANCH_STATS=y' "$KOUT/$v/.config" &&
+	   grep -q '^RIG-BRANCHES-BEGIN' "$LOGS/$v-rust.log" 2>/dev/null; then
 		"$RIG_TOP/scripts/branches.sh" "$LOGS/$v-rust.log" || failed+=("$v: branch report")
+	fi
+	if grep -q '^RIG-BEGIN soak-' "$LOGS/$v-${modes[-1]}.log" 2>/dev/null; then
+		soak_stats "$LOGS/$v-${modes[-1]}.log"
 	fi
 done
 
-stage summary "per variant, mm_zap mode and suite (full TAP: $LOGS/*.log)"
-{
-	printf 'variant\tmm_zap\tsuite\tpass\tfail\tskip\tseconds\n'
-	printf '%s\n' "${rows[@]}"
-} | column -t -s $'\t'
-if [ ${#failed[@]} -gt 0 ]; then
-	echo
-	echo "FAILED: ${failed[*]}" >&2
-	exit 1
-fi
-echo
-echo "PASSED: ${variants[*]}"
+rig_fail "${failed[@]}"

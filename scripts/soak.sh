@@ -5,7 +5,7 @@
 # uffd-stress in rounds for SECONDS (DURATION, default 1800), then report
 # the rounds, seeds and the branches the Rust zap loop took. Any failure
 # or kernel splat fails it. SOAK_ROUND=short makes each round smaller
-# (make check runs one short round: scripts/soak.sh 1).
+# (make check runs one short round inside its debug boot).
 . "$(dirname "$0")/lib.sh"
 
 secs=${1:-${DURATION:-1800}}
@@ -20,22 +20,20 @@ full) tag=soak ;;
 short) tag=soak-short ;;
 *) die "SOAK_ROUND must be full or short, not '$round'" "make soak SOAK_ROUND=short" ;;
 esac
-"$RIG_TOP/scripts/deps.sh"
-"$RIG_TOP/scripts/overlay.sh"
-"$RIG_TOP/scripts/kbuild.sh" "$variant"
-"$RIG_TOP/scripts/guest.sh" "$variant"
-t0=$SECONDS
+rig_begin "make soak"
+if [ -z "${RIG_PREPARED:-}" ]; then
+	timed deps "$RIG_TOP/scripts/deps.sh"
+	timed overlay "$RIG_TOP/scripts/overlay.sh"
+fi
+timed "build $variant" "$RIG_TOP/scripts/kbuild.sh" "$variant"
+timed "initramfs $variant" "$RIG_TOP/scripts/guest.sh" "$variant"
 rc=0
 BOOT_TIMEOUT=$((secs + 1800)) GUEST_ARGS="rig.soak=$secs rig.soak_round=$round" \
-	"$RIG_TOP/scripts/boot.sh" "$variant" "$mode" soak $tag || rc=1
+	timed "soak $variant mm_zap=$mode" "$RIG_TOP/scripts/boot.sh" "$variant" "$mode" soak $tag || rc=1
 log=$LOGS/$variant-$mode-$tag.log
-stage soak "$((SECONDS - t0)) s on $variant, mm_zap=$mode (console: $log)"
-awk '{ n[$1]++; p += $2; f += $3; s += $4 }
-     END { for (k in n) r++; printf "    %d suite runs, %d passed checks, %d failed, %d skipped\n", NR, p, f, s }' \
-	"$LOGS/$variant-$mode-$tag.summary"
-grep -h '^# ops=' "$log" | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
-	END { printf "    uffd-wp-stress: %d runs, %d ops, %d WP events, %d failures\n", n, t["ops"], t["events"], t["failures"] }'
+rig_rows "$variant" "$mode" "${log%.log}.summary"
+soak_stats "$log"
 if grep -q '^RIG-BRANCHES-BEGIN' "$log"; then
 	"$RIG_TOP/scripts/branches.sh" "$log" || rc=1
 fi
-exit $rc
+[ $rc -eq 0 ] || rig_fail "soak on $variant, mm_zap=$mode (console: $log)"
