@@ -7,6 +7,9 @@
 # NAME.patch, which is a unified diff (a/ b/ prefixes) editing the existing
 # kernel file NAME. The top-level Kconfig and Kbuild are the project's own
 # option and objects; they become mm/rust_zap/Kconfig and mm/rust_zap/Kbuild.
+# kbuild/PATH is kernel file PATH, for the edits of the kernel's build
+# system whose paths are the rig's own here (Makefile, scripts/) or outside
+# the overlay's directories (init/Kconfig, lib/Kconfig.debug).
 #
 # Everything is first staged and checked against the pristine tree; only
 # when every file applies is the tree touched, so a hunk that does not
@@ -29,14 +32,14 @@ overlay_entries() {
 		[ ! -f "$RIG_TOP/$f" ] || echo "$f mm/rust_zap/$f"
 	done
 	(cd "$RIG_TOP" &&
-	 find rust mm include tools/testing/selftests/vm -type f 2>/dev/null |
-	 LC_ALL=C sort | awk '{ d = $0; sub(/\.patch$/, "", d); print $0, d }')
+	 find rust mm include tools/testing/selftests/vm kbuild -type f 2>/dev/null |
+	 LC_ALL=C sort | awk '{ d = $0; sub(/\.patch$/, "", d); sub(/^kbuild\//, "", d); print $0, d }')
 }
 
 stage overlay "applying the overlay to Linux $kver"
 while read -r src dst; do
 	mkdir -p "$stagedir/$(dirname "$dst")"
-	if [ "$src" = "$dst.patch" ]; then
+	if [ "${src%.patch}" != "$src" ]; then
 		[ -f "$pristine/$dst" ] ||
 			die "$src edits $dst, which Linux $kver does not have" \
 			    "rebase $src on this kernel or drop it"
