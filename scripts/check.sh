@@ -3,7 +3,8 @@
 # check.sh: the whole test suite, what `make check` and CI run.
 #  1. every variant built, booted and tested (scripts/run.sh):
 #     default   mm_zap=c and mm_zap=rust, every suite, identical results;
-#     nomarker  the same with CONFIG_PTE_MARKER_UFFD_WP=n;
+#     nomarker  the same with CONFIG_PTE_MARKER_UFFD_WP=n (and the C helpers
+#               called out of line: CONFIG_RUST_INLINE_HELPERS=n);
 #     conly     upstream C (no Rust zap path): built, and its persist and
 #               entries results must equal default's mm_zap=c boot, which
 #               shows that the C oracle behaves as upstream does;
@@ -11,8 +12,9 @@
 #               mm_zap=rust: KUnit, uffd-unit-tests, pagemap_ioctl and one
 #               short soak round in the same boot (every other suite, at
 #               a smaller size), then the branch report;
-#  2. the quality gates (scripts/gates.sh): host tests, rustfmt, clippy, and
-#     the patch series regenerated, checkpatch-clean and equal to the tree.
+#  2. the quality gates (scripts/gates.sh): host tests, rustfmt, clippy, the
+#     inlined C helpers, and the patch series regenerated, checkpatch-clean
+#     and equal to the tree.
 # Two cores are kept busy: nomarker and conly start from a copy of
 # default's objects (kbuild rebuilds what their configuration changes), and
 # the debug kernel builds in the background, at a lower priority, while the

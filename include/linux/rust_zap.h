@@ -104,39 +104,17 @@ enum rust_zap_branch {
 
 extern atomic64_t rust_zap_branch_hits[RUST_ZAP_NR_BRANCHES];
 
-/* C glue for the Rust path (mm/rust_zap/glue.c, mm/memory.c). */
-pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
-				    unsigned long addr, spinlock_t **ptlp);
-void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl);
-void rust_zap_lazy_mmu_enter(void);
-void rust_zap_lazy_mmu_leave(void);
-struct page *rust_zap_entry_page(swp_entry_t entry);
-pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
-			  unsigned long addr, pte_t *pte, unsigned int nr,
-			  pte_t ptent, bool get);
-void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
-				     unsigned long addr, pte_t *pte,
-				     unsigned int nr);
-unsigned int rust_zap_folio_pte_batch(struct folio *folio, unsigned long addr,
-				      pte_t *pte, pte_t ptent,
-				      unsigned int max_nr);
-unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
-				     pte_t ptent);
-void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr);
+/*
+ * C glue for the Rust path (mm/rust_zap/glue.c, mm/memory.c): the statics of
+ * mm/memory.c, what needs asm/tlb.h (which bindgen cannot parse) and the
+ * warnings. The static inline functions it calls are helpers, in
+ * rust/helpers/mm_zap.c.
+ */
 void rust_zap_check_mapcount(struct vm_area_struct *vma, unsigned long addr,
 			     pte_t ptent, struct folio *folio, struct page *page);
-void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
-			   struct page *page, bool private);
-void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte);
 void rust_zap_add_mm_rss_vec(struct mm_struct *mm, int *rss);
-void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm);
 void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 				 struct vm_area_struct *vma);
-pte_t rust_zap_ptep_get_and_clear_full(struct mm_struct *mm,
-				       unsigned long addr, pte_t *pte,
-				       bool full);
-void rust_zap_set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *pte,
-			 pte_t pteval);
 void rust_zap_warn_install_not_none(void);
 void rust_zap_warn_device_not_anon(void);
 void rust_zap_warn_unknown_entry(swp_entry_t entry);

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C glue of the Rust zap path: the selection between the C and the Rust
- * implementation, and out-of-line wrappers of the static inline helpers
- * the Rust code needs (bindgen cannot see static inline functions).
- *
- * Each wrapper does one job of zap_pte_range() exactly as the C code does
- * it; the decisions stay in Rust (mm/rust_zap/policy.rs).
+ * implementation, what the Rust code needs of asm/tlb.h (which bindgen
+ * cannot parse), and the warnings. The static inline functions of the page
+ * table, swap and rmap code are helpers (rust/helpers/mm_zap.c).
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
-#include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/rust_zap.h>
@@ -46,7 +43,10 @@ static_assert(offsetof(struct rust_zap_tlb, flags) + sizeof(unsigned int) ==
 #ifdef __tlb_remove_tlb_entry
 #error "the Rust zap path does not call the arch's __tlb_remove_tlb_entry()"
 #endif
-/* The batch fast path skips the page size checks of this option. */
+/*
+ * The batch fast path skips the page size checks of this option, and the
+ * Rust path does not call tlb_change_page_size() (a no-op without it).
+ */
 #ifdef CONFIG_MMU_GATHER_PAGE_SIZE
 #error "the Rust zap path does not track the mmu_gather page size"
 #endif
@@ -145,119 +145,12 @@ static int __init mm_zap_debugfs_init(void)
 }
 late_initcall(mm_zap_debugfs_init);
 
-pte_t *rust_zap_pte_offset_map_lock(struct mmu_gather *tlb, pmd_t *pmd,
-				    unsigned long addr, spinlock_t **ptlp)
-{
-	tlb_change_page_size(tlb, PAGE_SIZE);
-	return pte_offset_map_lock(tlb->mm, pmd, addr, ptlp);
-}
-
-void rust_zap_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl)
-{
-	pte_unmap_unlock(pte, ptl);
-}
-
-void rust_zap_flush_tlb_batched_pending(struct mm_struct *mm)
-{
-	flush_tlb_batched_pending(mm);
-}
-
-void rust_zap_lazy_mmu_enter(void)
-{
-	arch_enter_lazy_mmu_mode();
-}
-
-void rust_zap_lazy_mmu_leave(void)
-{
-	arch_leave_lazy_mmu_mode();
-}
-
-struct page *rust_zap_entry_page(swp_entry_t entry)
-{
-	return pfn_swap_entry_to_page(entry);
-}
-
-/*
- * Clear @nr present ptes. With @get, return the cleared value with the
- * dirty and young bits of all @nr ptes folded in (file folios need them);
- * otherwise return @ptent, read before. The TLB entries are gathered
- * later, as zap_present_folio_ptes() does (mm/rust_zap/gather.rs).
- */
-pte_t rust_zap_clear_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
-			  unsigned long addr, pte_t *pte, unsigned int nr,
-			  pte_t ptent, bool get)
-{
-	if (get)
-		ptent = get_and_clear_full_ptes(tlb->mm, addr, pte, nr,
-						tlb->fullmm);
-	else
-		clear_full_ptes(tlb->mm, addr, pte, nr, tlb->fullmm);
-	/* Checking a single PTE in a batch is sufficient. */
-	arch_check_zapped_pte(vma, ptent);
-	return ptent;
-}
-
-void rust_zap_clear_not_present_ptes(struct mmu_gather *tlb,
-				     unsigned long addr, pte_t *pte,
-				     unsigned int nr)
-{
-	clear_not_present_full_ptes(tlb->mm, addr, pte, nr, tlb->fullmm);
-}
-
-unsigned int rust_zap_folio_pte_batch(struct folio *folio, unsigned long addr,
-				      pte_t *pte, pte_t ptent,
-				      unsigned int max_nr)
-{
-	const fpb_t fpb_flags = FPB_IGNORE_DIRTY | FPB_IGNORE_SOFT_DIRTY;
-
-	return folio_pte_batch(folio, addr, pte, ptent, max_nr, fpb_flags,
-			       NULL, NULL, NULL);
-}
-
-unsigned int rust_zap_swap_pte_batch(pte_t *pte, unsigned int max_nr,
-				     pte_t ptent)
-{
-	return swap_pte_batch(pte, max_nr, ptent);
-}
-
-void rust_zap_free_swap_and_cache_nr(swp_entry_t entry, unsigned int nr)
-{
-	free_swap_and_cache_nr(entry, nr);
-}
-
-void rust_zap_device_entry(struct vm_area_struct *vma, struct folio *folio,
-			   struct page *page, bool private)
-{
-	if (private)
-		folio_remove_rmap_pte(folio, page, vma);
-	folio_put(folio);
-}
-
-void rust_zap_ksm_might_unmap_zero_page(struct mm_struct *mm, pte_t pte)
-{
-	ksm_might_unmap_zero_page(mm, pte);
-}
-
 /* The flush zap_pte_range() does before dropping the pte lock. */
 void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 				 struct vm_area_struct *vma)
 {
 	tlb_flush_mmu_tlbonly(tlb);
 	tlb_flush_rmaps(tlb, vma);
-}
-
-/* For kernels where the Rust code cannot update ptes natively. */
-pte_t rust_zap_ptep_get_and_clear_full(struct mm_struct *mm,
-				       unsigned long addr, pte_t *pte,
-				       bool full)
-{
-	return ptep_get_and_clear_full(mm, addr, pte, full);
-}
-
-void rust_zap_set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *pte,
-			 pte_t pteval)
-{
-	set_pte_at(mm, addr, pte, pteval);
 }
 
 /* One WARN_ON_ONCE() site per condition, as in the C code. */

@@ -27,18 +27,18 @@ impl PteTable {
     ///
     /// # Safety
     ///
-    /// `tlb` and `pmd` are valid; `[addr, end)` is page aligned, not empty
-    /// and within the one pmd; the caller holds what `zap_pte_range()`'s
-    /// callers hold (the mmap lock or the i_mmap lock).
+    /// `mm` and `pmd` (a pmd of `mm`) are valid; `[addr, end)` is page
+    /// aligned, not empty and within the one pmd; the caller holds what
+    /// `zap_pte_range()`'s callers hold (the mmap lock or the i_mmap lock).
     pub(crate) unsafe fn map_lock(
-        tlb: *mut bindings::mmu_gather,
+        mm: *mut bindings::mm_struct,
         pmd: *mut bindings::pmd_t,
         addr: usize,
         end: usize,
     ) -> Option<Self> {
         let mut ptl: *mut bindings::spinlock_t = core::ptr::null_mut();
         // SAFETY: valid arguments by this function's safety requirements.
-        let pte = unsafe { bindings::rust_zap_pte_offset_map_lock(tlb, pmd, addr, &mut ptl) };
+        let pte = unsafe { bindings::pte_offset_map_lock(mm, pmd, addr, &mut ptl) };
         let len = end.wrapping_sub(addr) / kernel::page::PAGE_SIZE;
         // INVARIANT: mapped and locked ptes of [addr, end), by the C
         // function's contract.
@@ -90,7 +90,7 @@ impl PteTable {
         if !NATIVE_CLEAR {
             // SAFETY: a locked pte of `mm` at `addr`, by the invariants.
             return Some(Pte::new(unsafe {
-                bindings::rust_zap_ptep_get_and_clear_full(mm, addr, ptep, full)
+                bindings::ptep_get_and_clear_full(mm, addr, ptep, i32::from(full))
             }));
         }
         if full {
@@ -130,14 +130,14 @@ pub(crate) unsafe fn set_pte_at(
         unsafe { core::ptr::write_volatile(ptep.cast::<bindings::pteval_t>(), pte.raw().pte) };
     } else {
         // SAFETY: by the safety requirements.
-        unsafe { bindings::rust_zap_set_pte_at(mm, addr, ptep, pte.raw()) };
+        unsafe { bindings::set_pte_at(mm, addr, ptep, pte.raw()) };
     }
 }
 
 impl Drop for PteTable {
     fn drop(&mut self) {
         // SAFETY: mapped and locked by `map_lock`, by the invariants.
-        unsafe { bindings::rust_zap_pte_unmap_unlock(self.start.as_ptr(), self.ptl) };
+        unsafe { bindings::pte_unmap_unlock(self.start.as_ptr(), self.ptl) };
     }
 }
 
@@ -156,7 +156,7 @@ impl<'a> LazyMmu<'a> {
     /// Enters lazy MMU mode for updates of `table`.
     pub(crate) fn enter(table: &'a PteTable) -> Self {
         // SAFETY: no precondition; left in `drop`.
-        unsafe { bindings::rust_zap_lazy_mmu_enter() };
+        unsafe { bindings::arch_enter_lazy_mmu_mode() };
         Self { _table: table }
     }
 }
@@ -164,6 +164,6 @@ impl<'a> LazyMmu<'a> {
 impl Drop for LazyMmu<'_> {
     fn drop(&mut self) {
         // SAFETY: entered in `enter`, by the invariants.
-        unsafe { bindings::rust_zap_lazy_mmu_leave() };
+        unsafe { bindings::arch_leave_lazy_mmu_mode() };
     }
 }

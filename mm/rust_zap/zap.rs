@@ -115,7 +115,7 @@ pub(crate) struct VmaInfo {
 fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
     // SAFETY: device and migration entries reference a valid page, pinned
     // by the entry while the page table lock is held.
-    let page = NonNull::new(unsafe { bindings::rust_zap_entry_page(entry.raw()) })?;
+    let page = NonNull::new(unsafe { bindings::pfn_swap_entry_to_page(entry.raw()) })?;
     // SAFETY: as above; such entries are never hugetlb (not zapped here).
     Some(unsafe { FolioRef::of_page(page) })
 }
@@ -251,25 +251,15 @@ impl Zap {
         let Some(page) = NonNull::new(page) else {
             // A special mapping, no struct page. We don't need up-to-date
             // accessed/dirty bits.
-            // SAFETY: a locked present pte of `tlb->mm` at `addr`.
-            unsafe {
-                bindings::rust_zap_clear_ptes(
-                    self.gather.raw(),
-                    self.vma_ptr,
-                    addr,
-                    ptep,
-                    1,
-                    pte.raw(),
-                    false,
-                )
-            };
+            // SAFETY: a locked present pte of `mm` at `addr`.
+            unsafe { self.clear_ptes(addr, ptep, 1, pte, false) };
             self.gather.flush_pte_range(addr, 1);
             hit(stats::PRESENT_NOPAGE);
             if self.vma.uffd_wp && pte.is_uffd_wp() {
                 self.rearm(table, i, addr, 1, pte);
             }
             // SAFETY: `mm` is valid.
-            unsafe { bindings::rust_zap_ksm_might_unmap_zero_page(self.mm, pte.raw()) };
+            unsafe { bindings::ksm_might_unmap_zero_page(self.mm, pte.raw()) };
             return 1;
         };
         // SAFETY: mapped by a locked pte of this (never hugetlb) vma.
@@ -283,7 +273,14 @@ impl Zap {
             // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
             // the first maps a page of `folio`.
             let nr = unsafe {
-                bindings::rust_zap_folio_pte_batch(f.folio(), addr, ptep, pte.raw(), max_nr as u32)
+                bindings::folio_pte_batch(
+                    f.folio(),
+                    addr,
+                    ptep,
+                    pte.raw(),
+                    max_nr as i32,
+                    bindings::RUST_ZAP_FPB_FLAGS,
+                )
             };
             hit(stats::PRESENT_BATCH);
             nr as usize
@@ -293,6 +290,40 @@ impl Zap {
         };
         self.present_folio(table, i, addr, ptep, pte, &f, large, nr);
         nr
+    }
+
+    /// Clears `nr` present ptes from `ptep` at `addr`. With `get`, returns
+    /// the cleared value with the dirty and young bits of all `nr` ptes
+    /// folded in (file folios need them); otherwise `pte`, read before. The
+    /// TLB entries are gathered by the caller, as zap_present_folio_ptes()
+    /// does.
+    ///
+    /// # Safety
+    ///
+    /// `nr` present ptes of `mm` from `ptep`, at `addr`, in the locked table.
+    unsafe fn clear_ptes(
+        &self,
+        addr: usize,
+        ptep: *mut bindings::pte_t,
+        nr: usize,
+        pte: Pte,
+        get: bool,
+    ) -> Pte {
+        let full = i32::from(self.fullmm);
+        let ptent = if get {
+            // SAFETY: by the safety requirements.
+            Pte::new(unsafe {
+                bindings::get_and_clear_full_ptes(self.mm, addr, ptep, nr as u32, full)
+            })
+        } else {
+            // SAFETY: by the safety requirements.
+            unsafe { bindings::clear_full_ptes(self.mm, addr, ptep, nr as u32, full) };
+            pte
+        };
+        // Checking a single PTE in a batch is sufficient.
+        // SAFETY: `vma` is valid.
+        unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
+        ptent
     }
 
     /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
@@ -327,18 +358,8 @@ impl Zap {
                 unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
                 ptent
             }
-            // SAFETY: `nr` locked present ptes of `tlb->mm` from `addr`.
-            None => Pte::new(unsafe {
-                bindings::rust_zap_clear_ptes(
-                    self.gather.raw(),
-                    self.vma_ptr,
-                    addr,
-                    ptep,
-                    nr as u32,
-                    pte.raw(),
-                    !anon,
-                )
-            }),
+            // SAFETY: `nr` locked present ptes of `mm` from `addr`.
+            None => unsafe { self.clear_ptes(addr, ptep, nr, pte, !anon) },
         };
         if anon {
             self.rss.sub(MmCounter::Anon, nr);
@@ -429,23 +450,26 @@ impl Zap {
                     }
                     self.rss.sub(counter(&f), 1);
                     let private = matches!(kind, NonPresentKind::DevicePrivate);
-                    // SAFETY: the entry held a reference to the folio.
+                    // SAFETY: the entry held a reference to the folio and,
+                    // if private, mapped the page in `vma`.
                     unsafe {
-                        bindings::rust_zap_device_entry(self.vma_ptr, f.folio(), f.page(), private)
-                    };
+                        if private {
+                            bindings::folio_remove_rmap_ptes(f.folio(), f.page(), 1, self.vma_ptr);
+                        }
+                        bindings::folio_put(f.folio());
+                    }
                 }
                 verdict
             }
             NonPresentKind::Swap => {
                 // SAFETY: `max_nr` locked ptes from `ptep`, the first `pte`.
-                nr = unsafe { bindings::rust_zap_swap_pte_batch(ptep, max_nr as u32, pte.raw()) }
-                    as usize;
+                nr = unsafe { bindings::swap_pte_batch(ptep, max_nr as i32, pte.raw()) } as usize;
                 // Genuine swap entries, hence private anonymous pages.
                 let verdict = policy::non_present(NonPresent::Swap, self.vma, self.details);
                 if verdict == Verdict::Zap {
                     self.rss.sub(MmCounter::SwapEnts, nr);
                     // SAFETY: `nr` swap entries from `entry` were just found.
-                    unsafe { bindings::rust_zap_free_swap_and_cache_nr(entry.raw(), nr as u32) };
+                    unsafe { bindings::free_swap_and_cache_nr(entry.raw(), nr as i32) };
                 }
                 verdict
             }
@@ -492,9 +516,15 @@ impl Zap {
         if verdict == Verdict::Keep {
             return nr;
         }
-        // SAFETY: `nr` locked non-present ptes of `tlb->mm` from `addr`.
+        // SAFETY: `nr` locked non-present ptes of `mm` from `addr`.
         unsafe {
-            bindings::rust_zap_clear_not_present_ptes(self.gather.raw(), addr, ptep, nr as u32)
+            bindings::clear_not_present_full_ptes(
+                self.mm,
+                addr,
+                ptep,
+                nr as u32,
+                i32::from(self.fullmm),
+            )
         };
         self.rearm(table, i, addr, nr, pte);
         nr
@@ -525,12 +555,12 @@ pub(crate) unsafe fn zap_pte_range(
     // SAFETY: a valid vma, by the safety requirements.
     let (VmaInfo { mm, vma }, recency) = unsafe { (vma_info(vma_ptr), vma_has_recency(vma_ptr)) };
     // SAFETY: by the safety requirements.
-    let Some(table) = (unsafe { PteTable::map_lock(tlb, pmd, addr, end) }) else {
+    let Some(table) = (unsafe { PteTable::map_lock(mm, pmd, addr, end) }) else {
         hit(stats::NO_TABLE);
         return addr;
     };
     // SAFETY: `mm` is valid and its page table lock is held.
-    unsafe { bindings::rust_zap_flush_tlb_batched_pending(mm) };
+    unsafe { bindings::flush_tlb_batched_pending(mm) };
 
     // SAFETY: a gather of this task, by the safety requirements.
     let gather = unsafe { Gather::new(tlb) };
