@@ -14,9 +14,9 @@ a=${1:?usage: compare.sh A B [--subset]} b=${2:?usage: compare.sh A B [--subset]
 # counts there (pagemap_ioctl's "Extra pages N"); the verdict, the test
 # number and the totals are compared as they are.
 results() {
-	awk '/^RIG-BEGIN / { s = $2; next } /^RIG-END / { s = ""; next }
+	awk '{ sub(/\r$/, "") }
+	     /^RIG-BEGIN / { s = $2; next } /^RIG-END / { s = ""; next }
 	     s != "" && /^(ok|not ok) [0-9]+|^# Totals:|^Userfaults unit tests:|^Testing .*\.\.\. |^OBS / {
-		sub(/\r$/, "")
 		if (match($0, /^(ok|not ok) [0-9]+ /)) {
 			head = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1)
 			gsub(/[0-9]+/, "N", rest); $0 = head rest
