@@ -18,7 +18,7 @@
 # Two cores are kept busy: nomarker and conly start from a copy of
 # default's objects (kbuild rebuilds what their configuration changes), and
 # the debug kernel builds in the background, at a lower priority, while the
-# other kernels boot. CHECK_VARIANTS narrows the variants. Prints the time
+# other kernels build and boot. CHECK_VARIANTS narrows the variants. Prints the time
 # of every stage and the total.
 . "$(dirname "$0")/lib.sh"
 
@@ -35,7 +35,9 @@ export RIG_PREPARED=1
 status=0
 
 # The debug kernel shares no object with the others (KASAN): build it in
-# the background once the first kernel is built.
+# the background, at a lower priority, from the start. It takes what the
+# foreground leaves: a core during the serial Rust part of each build and
+# most of the boots.
 bg_pid=
 bg_log=$LOGS/build-debug.out
 bg_start() {
@@ -43,7 +45,7 @@ bg_start() {
 	info "building the debug kernel in the background (output: $bg_log)"
 	bg_t0=$SECONDS
 	# Its own process group, so that an interrupted check stops all of it.
-	setsid nice -n 10 "$RIG_TOP/scripts/kbuild.sh" debug >"$bg_log" 2>&1 </dev/null &
+	setsid -w nice -n 10 "$RIG_TOP/scripts/kbuild.sh" debug >"$bg_log" 2>&1 </dev/null &
 	bg_pid=$!
 }
 bg_wait() {
@@ -57,12 +59,11 @@ bg_wait() {
 	return $rc
 }
 trap 'st=$?; [ -z "$bg_pid" ] || kill -- -"$bg_pid" 2>/dev/null; (exit $st); rig_end' EXIT
+bg_start
 
 for v in $variants; do
 	case $v in
 	default)
-		timed "build default" "$RIG_TOP/scripts/kbuild.sh" default || status=1
-		bg_start
 		"$RIG_TOP/scripts/run.sh" default || status=1 ;;
 	conly)
 		MODES=c SUITES=persist,entries COMPARE_WITH=default-c \
