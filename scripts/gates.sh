@@ -7,7 +7,7 @@
 
 status=0
 fails=0
-fail() { echo "FAIL $1" >&2; status=1; fails=$((fails + 1)); }
+fail() { rig_fail "$1" || true; status=1; fails=$((fails + 1)); }
 
 gate_host_tests() {
 	local f0=$fails
@@ -100,7 +100,8 @@ for v in "${rust[@]}"; do
 	timed "gate clippy $v" gate_clippy "$v" || status=1
 	timed "gate inline helpers $v" gate_inline_helpers "$v" || status=1
 done
-timed "gate series = tree" "$RIG_TOP/scripts/patches.sh" --verify || status=1
+timed "gate series = tree" "$RIG_TOP/scripts/patches.sh" --verify ||
+	fail "the series does not cover or equal the tree (scripts/patches.sh --verify)"
 timed "gate checkpatch" gate_checkpatch || status=1
 [ $status -ne 0 ] || info "all gates clean"
 exit $status
