@@ -81,7 +81,9 @@ for v in $variants; do
 			nice -n 10 "$RIG_TOP/scripts/gates.sh" $variants >"$LOGS/gates.out" 2>&1 &
 			gates_pid=$!
 		fi
-		MODES=rust SUITES=kunit,upstream-unit,soak \
+		# Built: no second make in its directory while the gates run
+		# clippy there.
+		RIG_BUILT=1 MODES=rust SUITES=kunit,upstream-unit,soak \
 			GUEST_ARGS="rig.soak=1 rig.soak_round=short" \
 			"$RIG_TOP/scripts/run.sh" debug || status=1 ;;
 	*)

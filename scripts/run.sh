@@ -13,6 +13,8 @@
 #  GUEST_ARGS   extra kernel command line arguments (rig.soak=..., ...)
 #  COMPARE_WITH a log name (say "default-c"): the results of this boot's
 #               suites must equal that boot's
+#  RIG_BUILT    set: the kernel is built already (make check built it in the
+#               background), do not run make in its directory again
 . "$(dirname "$0")/lib.sh"
 
 variants=("$@")
@@ -29,8 +31,10 @@ fi
 
 failed=()
 for v in "${variants[@]}"; do
-	timed "build $v" "$RIG_TOP/scripts/kbuild.sh" "$v" ||
-		{ failed+=("$v: build"); continue; }
+	if [ -z "${RIG_BUILT:-}" ]; then
+		timed "build $v" "$RIG_TOP/scripts/kbuild.sh" "$v" ||
+			{ failed+=("$v: build"); continue; }
+	fi
 	timed "initramfs $v" "$RIG_TOP/scripts/guest.sh" "$v" ||
 		{ failed+=("$v: initramfs"); continue; }
 	suites=${SUITES:-upstream,persist,entries,stress,stress-mt}
