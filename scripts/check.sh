@@ -26,8 +26,10 @@
 rig_begin "make check"
 variants=${CHECK_VARIANTS:-default nomarker conly debug}
 for v in $variants; do need_variant "$v"; done
-[[ " $variants " != *" conly "* || " $variants " == *" default "* ]] ||
-	die "conly is compared with default: CHECK_VARIANTS must have default too"
+[[ " $variants " != *" conly "* || " $variants " == *" default "*" conly "* ]] ||
+	die "conly is compared with default: CHECK_VARIANTS must have default before it"
+# No result of an earlier run may stand in for one of this run.
+rm -f "$LOGS"/*.log "$LOGS"/*.summary "$LOGS"/*.diff "$LOGS"/*.out
 
 timed deps "$RIG_TOP/scripts/deps.sh"
 timed source source_tree
@@ -60,7 +62,12 @@ bg_wait() {
 		"$([ $rc -eq 0 ] && echo ok || echo FAILED)" >>"$RIG_TIMES"
 	return $rc
 }
-trap 'st=$?; [ -z "$bg_pid" ] || kill -- -"$bg_pid" 2>/dev/null; (exit $st); rig_end' EXIT
+# On exit, stop what still runs in the background, then report.
+bg_stop() {
+	[ -z "$bg_pid" ] || kill -- -"$bg_pid" 2>/dev/null || true
+	[ -z "$gates_pid" ] || kill -- -"$gates_pid" 2>/dev/null || true
+}
+trap 'st=$?; bg_stop; rig_end "$st"' EXIT
 bg_start
 
 for v in $variants; do
@@ -72,13 +79,14 @@ for v in $variants; do
 			"$RIG_TOP/scripts/run.sh" conly || status=1 ;;
 	debug)
 		bg_start
-		bg_wait || { status=1; rig_fail "debug: build"; continue; }
+		bg_wait || { status=1; rig_fail "debug: build" || true; continue; }
 		# The gates need every kernel built, not booted: when debug
 		# comes last, they run beside its boot, the longest.
 		if [ "$v" = "${variants##* }" ]; then
 			info "running the gates beside the debug boot (output: $LOGS/gates.out)"
 			# shellcheck disable=SC2086 # a list of variants
-			nice -n 10 "$RIG_TOP/scripts/gates.sh" $variants >"$LOGS/gates.out" 2>&1 &
+			setsid -w nice -n 10 "$RIG_TOP/scripts/gates.sh" $variants \
+				>"$LOGS/gates.out" 2>&1 </dev/null &
 			gates_pid=$!
 		fi
 		# Built: no second make in its directory while the gates run
@@ -92,6 +100,7 @@ for v in $variants; do
 done
 if [ -n "$gates_pid" ]; then
 	wait "$gates_pid" || status=1
+	gates_pid=
 	cat "$LOGS/gates.out"
 else
 	# shellcheck disable=SC2086 # a list of variants

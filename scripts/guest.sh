@@ -23,13 +23,16 @@ sums() { # DIR: md5 of every source file under DIR, by relative name
 	(cd "$1" && find . -type f \( -name '*.[ch]' -o -name init \) -print0 |
 	 LC_ALL=C sort -z | xargs -0 md5sum)
 }
-key=$( (sums "$hdr"; sums "$mm"; sums "$vm"; sums "$RIG_TOP/scripts/guest"
-	cat /bin/busybox "$0") | md5sum | cut -c1-32)
+key=$( (sums "$hdr"; sums "$TREE/tools/testing/selftests"; sums "$TREE/tools/include"
+	sums "$RIG_TOP/scripts/guest"; gcc --version; cat /bin/busybox "$0") |
+	md5sum | cut -c1-32)
 if [ "$(cat "$GUEST/.rig-key" 2>/dev/null)" = "$key" ] && [ -f "$GUEST/initramfs.cpio.gz" ]; then
 	info "initramfs up to date ($GUEST/initramfs.cpio.gz)"
 	exit 0
 fi
 rm -f "$GUEST/.rig-key"
+rm -rf "$bin"
+mkdir -p "$bin"
 : >"$log"
 
 stage initramfs "test programs and busybox initramfs (log: $log)"

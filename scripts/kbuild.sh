@@ -79,4 +79,4 @@ run_make headers_install ||
 [ -s "$out/usr/include/linux/userfaultfd.h" ] ||
 	die "$variant: UAPI headers are empty in $out/usr/include" "apt-get install rsync"
 # What this build compiled: 0 when nothing changed.
-info "$variant: bzImage up to date; $(grep -cE '^  (CC|RUSTC|AS|BINDGEN|HOSTCC)( |\[)' "$log" || true) objects compiled"
+info "$variant: bzImage built; $(grep -cE '^  (CC|RUSTC|AS|BINDGEN|HOSTCC)( |\[)' "$log" || true) objects compiled"

@@ -104,8 +104,10 @@ rig_fail() {
 	return 1
 }
 
+# rig_end [STATUS]: the owner's report at exit (STATUS: the script's, when
+# a trap had to run commands first).
 rig_end() {
-	local rc=$? t fails
+	local rc=${1:-$?} t fails
 	[ "${RIG_OWNER:-}" = $$ ] || return $rc
 	t=$((SECONDS - RIG_T0))
 	if [ -s "$RIG_ROWS" ]; then
@@ -122,7 +124,7 @@ rig_end() {
 	fi
 	fails=$(tr '\n' ';' <"$RIG_FAILS" | sed 's/;$//; s/;/; /g')
 	echo
-	if [ $rc -eq 0 ] && [ -z "$fails" ]; then
+	if [ "$rc" -eq 0 ] && [ -z "$fails" ]; then
 		echo "$RIG_LABEL: PASSED in $((t / 60)) min $((t % 60)) s"
 		exit 0
 	fi
@@ -142,6 +144,6 @@ soak_stats() {
 	awk '$1 ~ /^soak-/ { n++; p += $2; f += $3; s += $4 }
 	     END { printf "    %d suite runs, %d passed checks, %d failed, %d skipped\n", n, p, f, s }' \
 		"$summary"
-	grep -h '^# ops=' "$1" | tr -d '\r' | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
+	{ grep -h '^# ops=' "$1" || true; } | tr -d '\r' | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
 		END { printf "    uffd-wp-stress: %d runs, %d ops, %d WP events, %d failures\n", n, t["ops"], t["events"], t["failures"] }'
 }
