@@ -23,8 +23,7 @@ if [ $smoke -eq 1 ]; then
 fi
 
 rig_begin "make bench"
-timed deps "$RIG_TOP/scripts/deps.sh"
-timed overlay "$RIG_TOP/scripts/overlay.sh"
+rig_prepare
 timed "build $variant" "$RIG_TOP/scripts/kbuild.sh" "$variant"
 timed "initramfs $variant" "$RIG_TOP/scripts/guest.sh" "$variant"
 grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$variant/.config" ||

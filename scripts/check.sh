@@ -30,10 +30,7 @@ for v in $variants; do need_variant "$v"; done
 # No result of an earlier run may stand in for one of this run.
 rm -f "$LOGS"/*.log "$LOGS"/*.summary "$LOGS"/*.diff "$LOGS"/*.out
 
-timed deps "$RIG_TOP/scripts/deps.sh"
-timed source source_tree
-timed overlay "$RIG_TOP/scripts/overlay.sh"
-export RIG_PREPARED=1
+rig_prepare
 status=0
 
 # The debug kernel shares no object with the others (KASAN): build it in

@@ -137,6 +137,16 @@ source_tree() {
 	"$RIG_TOP/scripts/source.sh" >/dev/null
 }
 
+# rig_prepare: toolchain, pristine source and overlay, each timed, once per
+# run (make check prepares for all its variants: RIG_PREPARED).
+rig_prepare() {
+	[ -z "${RIG_PREPARED:-}" ] || return 0
+	timed deps "$RIG_TOP/scripts/deps.sh"
+	timed source source_tree
+	timed overlay "$RIG_TOP/scripts/overlay.sh"
+	export RIG_PREPARED=1
+}
+
 # soak_stats LOG: what the soak rounds of a boot did.
 soak_stats() {
 	local summary=${1%.log}.summary

@@ -22,12 +22,7 @@ variants=("$@")
 for v in "${variants[@]}"; do need_variant "$v"; done
 rig_begin
 
-# make check prepares the tree once for all its variants.
-if [ -z "${RIG_PREPARED:-}" ]; then
-	timed deps "$RIG_TOP/scripts/deps.sh"
-	timed source source_tree
-	timed overlay "$RIG_TOP/scripts/overlay.sh"
-fi
+rig_prepare
 
 failed=()
 for v in "${variants[@]}"; do

@@ -21,10 +21,7 @@ short) tag=soak-short ;;
 *) die "SOAK_ROUND must be full or short, not '$round'" "make soak SOAK_ROUND=short" ;;
 esac
 rig_begin "make soak"
-if [ -z "${RIG_PREPARED:-}" ]; then
-	timed deps "$RIG_TOP/scripts/deps.sh"
-	timed overlay "$RIG_TOP/scripts/overlay.sh"
-fi
+rig_prepare
 timed "build $variant" "$RIG_TOP/scripts/kbuild.sh" "$variant"
 timed "initramfs $variant" "$RIG_TOP/scripts/guest.sh" "$variant"
 rc=0
