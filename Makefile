@@ -12,7 +12,7 @@ help:
 	@echo "make check     the whole test suite (what CI runs)"
 	@echo "make bench     C vs Rust zap path: instructions and wall time per page"
 	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"
-	@echo "make patches   write the patch series to build/patches"
+	@echo "make patches   write the patch series to build/patches, build each step"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
 	@echo "Options: KSRC=/path/to/linux-6.12.y  SUITES=upstream,persist  JOBS=3"
 
@@ -29,7 +29,7 @@ soak:
 	@scripts/soak.sh $(DURATION)
 
 patches:
-	@scripts/patches.sh
+	@scripts/patches.sh --build
 
 deps:
 	@scripts/deps.sh

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# patches.sh [--verify]: write the overlay as a numbered git format-patch
-# series to build/patches, one patch per scripts/series/NNNN-*.txt (its
-# first line is the subject, then the message; a "Files:" line lists the
-# kernel paths it carries). Every overlay file must be in exactly one patch.
-# The series is then applied with git am to pristine copies of the files it
-# touches and the result must equal the overlay-applied tree.
+# patches.sh [--verify|--build]: write the overlay as a numbered git
+# format-patch series to build/patches, one patch per scripts/series/NNNN-*.txt
+# (its first line is the subject, then the message; a "Files:" line lists the
+# kernel paths whose final state it carries). Every overlay file must be in
+# exactly one Files: line. A patch that carries only part of a file's change
+# lists it on a "Partial:" line; scripts/series/NNNN-*/PATH.patch is the diff
+# from the final state of PATH back to the state that patch leaves.
+# --verify: git am of the series on pristine copies of the files it touches
+# must give the overlay-applied tree. --build: also build the default
+# configuration after each patch (the tree is restored at the end).
 . "$(dirname "$0")/lib.sh"
 
 # make check applied the overlay already (and may be building from it).
@@ -45,15 +49,32 @@ base() {
 	git -C "$1" commit -q --allow-empty -m "Linux $kver"
 }
 
+# partial SERIES-TXT FILE: the intermediate state of FILE that SERIES-TXT
+# carries, written to stdout: the overlay's FILE with the directory's
+# FILE.patch applied (a diff from the final state back to that state).
+partial() {
+	local diff=${1%.txt}/$2.patch
+	[ -f "$diff" ] || die "$1 lists $2 as Partial: but there is no $diff"
+	patch -s --fuzz=0 -o - "$TREE/$2" "$diff" ||
+		die "$diff does not apply to $2 of the overlay-applied tree" \
+		    "refresh it: diff -u from the final file to the state that patch carries"
+}
+
 base "$work"
 for s in "$RIG_TOP"/scripts/series/*.txt; do
 	[ -f "$s" ] || continue
+	for f in $(sed -n 's/^Partial: *//p' "$s"); do
+		grep -q " $f\$" "$list" || die "$s: Partial: $f is not an overlay file"
+		mkdir -p "$work/$(dirname "$f")"
+		partial "$s" "$f" >"$work/$f"
+		git -C "$work" add "$f"
+	done
 	for f in $(sed -n 's/^Files: *//p' "$s"); do
 		mkdir -p "$work/$(dirname "$f")"
 		cp "$TREE/$f" "$work/$f"
 		git -C "$work" add "$f"
 	done
-	sed '/^Files:/d' "$s" | git -C "$work" commit -q -s -F - ||
+	sed '/^Files:/d; /^Partial:/d' "$s" | git -C "$work" commit -q -s -F - ||
 		die "$s: nothing to commit" "its files must differ from pristine"
 done
 rm -rf "$out"
@@ -61,7 +82,7 @@ git -C "$work" format-patch -q -o "$out" HEAD~"$(ls "$RIG_TOP"/scripts/series/*.
 info "$(ls "$out" | wc -l) patch(es):"
 ls "$out" | sed 's/^/      /'
 
-[ "${1:-}" = --verify ] || exit 0
+[ -n "${1:-}" ] || exit 0
 check=$BUILD/patches-check
 base "$check"
 [ -z "$(ls "$out")" ] || git -C "$check" am -q "$out"/*.patch ||
@@ -73,3 +94,50 @@ while read -r _ f; do
 		    "scripts/patches.sh and scripts/overlay.sh disagree: fix the series"
 done <"$list"
 info "verified: git am of the series on pristine $kver equals the overlay tree"
+
+[ "$1" = --build ] || exit 0
+# Build the default configuration after each patch, in the tree itself (the
+# build directory's paths stay those of the default build, so each step is
+# incremental): the tree is marked half-updated until the last patch is in
+# and equals the overlay again.
+cfg=$KOUT/default/.config
+[ -f "$KOUT/default/vmlinux" ] ||
+	die "no default build to start from" "run 'make run' (or 'make kernel') first"
+sout=$KOUT/series
+log=$LOGS/build-series.log
+mkdir -p "$LOGS"
+: >"$log"
+rm -f "$TREE/.rig-overlay"
+if [ ! -f "$sout/vmlinux" ]; then
+	stage series "copying the default build to $sout"
+	rm -rf "$sout" && cp -a "$KOUT/default" "$sout" ||
+		die "could not copy $KOUT/default to $sout" "check disk space"
+fi
+while read -r kind f; do
+	case $kind in
+	A) rm -f "$TREE/$f" ;;
+	M) cp "$pristine/$f" "$TREE/$f" ;;
+	esac
+done <"$list"
+step=0
+for p in "$out"/*.patch; do
+	step=$((step + 1))
+	stage series "build after patch $step: $(basename "$p")"
+	patch -d "$TREE" -p1 -s --fuzz=0 --forward <"$p" ||
+		die "$(basename "$p") does not apply to the tree at step $step" \
+		    "the tree is half-updated: rerun scripts/overlay.sh after fixing the series"
+	cp "$cfg" "$sout/.config"
+	if ! kmake O="$sout" olddefconfig >>"$log" 2>&1 ||
+	   ! kmake O="$sout" -j"$JOBS" bzImage >>"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | tail -n 15 >&2
+		die "the kernel does not build after $(basename "$p") (log: $log)" \
+		    "fix that patch's files; the tree is half-updated: scripts/overlay.sh restores it"
+	fi
+	info "builds: $(grep -cE '^  (CC|RUSTC|AS|BINDGEN)( |\[)' "$log" || true) objects so far"
+done
+while read -r _ f; do
+	cmp -s "$check/$f" "$TREE/$f" ||
+		die "after the series, $f differs from the overlay" "rerun scripts/overlay.sh"
+done <"$list"
+"$RIG_TOP/scripts/overlay.sh" >/dev/null
+info "every patch of the series builds (log: $log)"

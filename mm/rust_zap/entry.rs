@@ -5,7 +5,6 @@
 //! forgets to handle does not compile.
 
 use crate::pte::SwpEntry;
-use kernel::bindings;
 
 /// The kind of a non-present, non-none entry.
 #[derive(Clone, Copy)]
@@ -29,27 +28,20 @@ pub(crate) enum NonPresentKind {
 }
 
 impl NonPresentKind {
-    /// The kind of a swap entry.
+    /// The kind of a swap entry, tested in `zap_pte_range()`'s order.
+    #[inline(always)]
     pub(crate) fn of(entry: SwpEntry) -> Self {
-        let t = entry.kind();
-        // Types of entries this kernel does not configure are ~0: never
-        // equal to a real type.
-        if t == bindings::RUST_ZAP_SWP_DEVICE_WRITE || t == bindings::RUST_ZAP_SWP_DEVICE_READ {
+        if entry.is_device_private() {
             Self::DevicePrivate
-        } else if t == bindings::RUST_ZAP_SWP_DEVICE_EXCLUSIVE_WRITE
-            || t == bindings::RUST_ZAP_SWP_DEVICE_EXCLUSIVE_READ
-        {
+        } else if entry.is_device_exclusive() {
             Self::DeviceExclusive
-        } else if t < bindings::RUST_ZAP_MAX_SWAPFILES {
+        } else if entry.is_swap_slot() {
             Self::Swap
-        } else if t == bindings::RUST_ZAP_SWP_MIGRATION_READ
-            || t == bindings::RUST_ZAP_SWP_MIGRATION_READ_EXCLUSIVE
-            || t == bindings::RUST_ZAP_SWP_MIGRATION_WRITE
-        {
+        } else if entry.is_migration() {
             Self::Migration
         } else if entry.is_uffd_wp_marker() {
             Self::UffdWpMarker
-        } else if t == bindings::RUST_ZAP_SWP_HWPOISON {
+        } else if entry.is_hwpoison() {
             Self::HwPoison
         } else if entry.is_poisoned_marker() {
             Self::PoisonedMarker

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The folio of a page, and what the zap loop reads of it, native:
-//! `page_folio()`, `folio_test_anon()`, `folio_test_large()`,
-//! `folio_test_swapbacked()` and the sign of `folio_mapcount()` run for
-//! every present pte zapped. The field
-//! offsets and bit numbers come from the C headers (bindings_helper.h); the
-//! KUnit suite checks the results against C on real folios.
+//! The folio of a page, and what the zap loop asks of it: `page_folio()`,
+//! `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()`
+//! and `folio_mapcount()`, the kernel's inline functions through helpers.
 
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -28,27 +25,13 @@ impl FolioRef {
     ///
     /// # Safety
     ///
-    /// `page` is a valid `struct page` of a folio that is not hugetlb (so
-    /// it never has a fake head: zap_pte_range() never sees hugetlb), kept
-    /// alive as the invariants say.
+    /// `page` is a valid `struct page`, kept alive as the invariants say.
+    #[inline(always)]
     pub(crate) unsafe fn of_page(page: NonNull<bindings::page>) -> Self {
-        // SAFETY: a valid page, by the safety requirements; the field
-        // offset is C's. READ_ONCE(), as _compound_head() does.
-        let head = unsafe {
-            core::ptr::read_volatile(
-                page.as_ptr()
-                    .cast::<u8>()
-                    .add(bindings::RUST_ZAP_PAGE_COMPOUND_HEAD)
-                    .cast::<usize>(),
-            )
-        };
-        let folio = if head & 1 != 0 {
-            // SAFETY: a tail page's `compound_head` is its head page's
-            // address plus one: `head - 1` is that address, never NULL.
-            unsafe { NonNull::new_unchecked(head.wrapping_sub(1) as *mut bindings::folio) }
-        } else {
-            page.cast()
-        };
+        // SAFETY: a valid page, by the safety requirements.
+        let folio = unsafe { bindings::page_folio(page.as_ptr()) };
+        // SAFETY: every page has a folio, its own head page at least.
+        let folio = unsafe { NonNull::new_unchecked(folio) };
         // INVARIANT: the folio of `page`, as C computes it.
         Self { folio, page }
     }
@@ -63,54 +46,32 @@ impl FolioRef {
         self.page.as_ptr()
     }
 
-    fn field(&self, offset: usize) -> usize {
-        // SAFETY: a valid folio by the invariants; `offset` is one of C's
-        // field offsets of an `unsigned long` or a pointer. The fields
-        // change under us (flags are atomically updated), so read once, as
-        // test_bit() and folio_test_anon() do.
-        unsafe {
-            core::ptr::read_volatile(self.folio.as_ptr().cast::<u8>().add(offset).cast::<usize>())
-        }
-    }
-
-    fn flag(&self, bit: u32) -> bool {
-        self.field(bindings::RUST_ZAP_FOLIO_FLAGS) & (1 << bit) != 0
-    }
-
     /// `folio_test_anon()`.
+    #[inline(always)]
     pub(crate) fn anon(&self) -> bool {
-        self.field(bindings::RUST_ZAP_FOLIO_MAPPING) & bindings::RUST_ZAP_PAGE_MAPPING_ANON != 0
+        // SAFETY: a valid folio by the invariants.
+        unsafe { bindings::folio_test_anon(self.folio()) }
     }
 
     /// `folio_test_large()`.
+    #[inline(always)]
     pub(crate) fn large(&self) -> bool {
-        self.flag(bindings::RUST_ZAP_PG_HEAD)
+        // SAFETY: a valid folio by the invariants.
+        unsafe { bindings::folio_test_large(self.folio()) }
     }
 
     /// `folio_test_swapbacked()`.
+    #[inline(always)]
     pub(crate) fn swapbacked(&self) -> bool {
-        self.flag(bindings::RUST_ZAP_PG_SWAPBACKED)
+        // SAFETY: a valid folio by the invariants.
+        unsafe { bindings::folio_test_swapbacked(self.folio()) }
     }
 
-    /// Whether `folio_mapcount()` may be negative: the raw `_mapcount` of
-    /// a small folio, or `_large_mapcount` of a large one, plus one is.
-    /// `large` is `self.large()` as the caller read it before dropping the
-    /// rmap: the folio cannot be split while the cleared ptes' references
-    /// are held. Never false when C's is negative; true
-    /// also for a small folio whose `_mapcount` holds a page type (C counts
-    /// that as 0), so a true answer goes to `rust_zap_check_mapcount()`,
-    /// which decides as C does.
-    pub(crate) fn mapcount_maybe_negative(&self, large: bool) -> bool {
-        let offset = if large {
-            bindings::RUST_ZAP_FOLIO_LARGE_MAPCOUNT
-        } else {
-            bindings::RUST_ZAP_FOLIO_MAPCOUNT
-        };
-        // SAFETY: a valid folio by the invariants; `offset` is C's offset
-        // of an `atomic_t`, read once as atomic_read() does.
-        let raw = unsafe {
-            core::ptr::read_volatile(self.folio.as_ptr().cast::<u8>().add(offset).cast::<i32>())
-        };
-        raw.wrapping_add(1) < 0
+    /// `folio_mapcount() < 0`: more rmaps dropped than there were, a bad
+    /// pte to report.
+    #[inline(always)]
+    pub(crate) fn mapcount_negative(&self) -> bool {
+        // SAFETY: a valid folio by the invariants.
+        unsafe { bindings::folio_mapcount(self.folio()) < 0 }
     }
 }

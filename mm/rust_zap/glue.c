@@ -18,53 +18,6 @@
 
 DEFINE_STATIC_KEY_TRUE(rust_mm_zap_key);
 
-/*
- * struct rust_zap_tlb is how the Rust path sees a struct mmu_gather, and
- * struct rust_zap_tlb_batch a struct mmu_gather_batch: same offsets.
- */
-#define RUST_ZAP_SAME_FIELD(view, real, field)				\
-	static_assert(offsetof(struct view, field) ==			\
-		      offsetof(struct real, field))
-RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, mm);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, start);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, end);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, batch_count);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb, mmu_gather, active);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, next);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, nr);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, max);
-RUST_ZAP_SAME_FIELD(rust_zap_tlb_batch, mmu_gather_batch, encoded_pages);
-/* The bit fields fill the one word between end and batch_count. */
-static_assert(offsetof(struct rust_zap_tlb, flags) ==
-	      offsetof(struct mmu_gather, end) + sizeof(unsigned long));
-static_assert(offsetof(struct rust_zap_tlb, flags) + sizeof(unsigned int) ==
-	      offsetof(struct mmu_gather, batch_count));
-/* tlb_remove_tlb_entries() only adjusts the range (no arch hook). */
-#ifdef __tlb_remove_tlb_entry
-#error "the Rust zap path does not call the arch's __tlb_remove_tlb_entry()"
-#endif
-/*
- * The batch fast path skips the page size checks of this option, and the
- * Rust path does not call tlb_change_page_size() (a no-op without it).
- */
-#ifdef CONFIG_MMU_GATHER_PAGE_SIZE
-#error "the Rust zap path does not track the mmu_gather page size"
-#endif
-
-/* The RUST_ZAP_TLB_* bits are the bit fields they name (folded at build). */
-static __always_inline void rust_zap_check_tlb_bits(void)
-{
-	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .fullmm = 1 }) !=
-		     RUST_ZAP_TLB_FULLMM);
-	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .delayed_rmap = 1 }) !=
-		     RUST_ZAP_TLB_DELAYED_RMAP);
-	BUILD_BUG_ON(rust_zap_tlb_flags(&(struct mmu_gather){ .cleared_ptes = 1 }) !=
-		     RUST_ZAP_TLB_CLEARED_PTES);
-	/* Rust delays the rmap exactly on SMP (mm/rust_zap/gather.rs). */
-	BUILD_BUG_ON(tlb_delay_rmap(&(struct mmu_gather){}) !=
-		     IS_ENABLED(CONFIG_SMP));
-}
-
 static bool mm_zap_use_c __initdata;
 
 static int __init mm_zap_setup(char *s)
@@ -81,7 +34,6 @@ __setup("mm_zap=", mm_zap_setup);
 
 static int __init mm_zap_init(void)
 {
-	rust_zap_check_tlb_bits();
 	if (mm_zap_use_c)
 		static_branch_disable(&rust_mm_zap_key);
 	pr_info("mm_zap: zap_pte_range: %s implementation\n",

@@ -6,16 +6,16 @@
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). Modules: `pte` (a pte value and a swap
 //! entry), `entry` (their classification), `folio` (a mapped folio),
-//! `gather` (the mmu_gather), `policy` (the decisions, pure), `sched`
-//! (`need_resched()`), `stats` (branch counters), `table` (RAII guards of
-//! the locked table) and `zap` (the loop).
+//! `gather` (the mmu_gather), `policy` (the decisions, pure), `stats`
+//! (branch counters), `table` (RAII guards of the locked table) and `zap`
+//! (the loop). They reach C through its functions and the helpers of
+//! rust/helpers/mm_zap.c, which `CONFIG_RUST_INLINE_HELPERS` inlines.
 
 mod entry;
 mod folio;
 mod gather;
 mod policy;
 mod pte;
-mod sched;
 mod stats;
 mod table;
 mod zap;
@@ -66,9 +66,9 @@ pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
     }
 }
 
-/// For the KUnit suite: the native accessors of `pte` as bits (see
-/// `RUST_ZAP_TEST_*` in mm/rust_zap/rust_zap_kunit.c), and in bits 8 and up
-/// the kind of a non-present entry.
+/// For the KUnit suite: the accessors of `pte` as bits (see `c_pte()` in
+/// mm/rust_zap/rust_zap_kunit.c), and in bits 8 and up the kind of a
+/// non-present entry as the zap loop classifies it.
 #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
 #[no_mangle]
 pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
@@ -91,63 +91,6 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
     bits.iter()
         .enumerate()
         .fold(kind << 8, |acc, (i, &b)| acc | (u32::from(b) << i))
-}
-
-/// For the KUnit suite: the native `get_current()` and `need_resched()`.
-///
-/// # Safety
-///
-/// `need_resched` is valid for writes.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub unsafe extern "C" fn rust_zap_test_current(
-    need_resched: *mut bool,
-) -> *mut bindings::task_struct {
-    // SAFETY: valid by the safety requirements.
-    unsafe { *need_resched = sched::need_resched() };
-    sched::current()
-}
-
-/// For the KUnit suite: the native `page_folio()` of `page` and, as bits,
-/// `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()` and
-/// whether `folio_mapcount()` may be negative.
-///
-/// # Safety
-///
-/// `page` is a valid page of a folio that is not hugetlb; `flags` is valid
-/// for writes.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub unsafe extern "C" fn rust_zap_test_folio(
-    page: *mut bindings::page,
-    flags: *mut u32,
-) -> *mut bindings::folio {
-    let Some(page) = core::ptr::NonNull::new(page) else {
-        return core::ptr::null_mut();
-    };
-    // SAFETY: by the safety requirements.
-    let f = unsafe { folio::FolioRef::of_page(page) };
-    let bits = u32::from(f.anon())
-        | u32::from(f.large()) << 1
-        | u32::from(f.swapbacked()) << 2
-        | u32::from(f.mapcount_maybe_negative(f.large())) << 3;
-    // SAFETY: by the safety requirements.
-    unsafe { *flags = bits };
-    f.folio()
-}
-
-/// For the KUnit suite: the native `make_pte_marker(PTE_MARKER_UFFD_WP)`.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub extern "C" fn rust_zap_test_uffd_wp_marker() -> bindings::pte_t {
-    Pte::UFFD_WP_MARKER.raw()
-}
-
-/// For the KUnit suite: the native `pte_to_swp_entry()` of a swap pte.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub extern "C" fn rust_zap_test_swp_entry(pte: bindings::pte_t) -> usize {
-    Pte::new(pte).to_swp_entry().val()
 }
 
 /// For the KUnit suite: the decisions of `policy` for one combination of
@@ -194,11 +137,10 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
 }
 
 /// For the KUnit suite: what the zap loop does with the gather for `nr`
-/// cleared ptes from `addr` mapping the pages from `page` (of a dirty file
-/// folio if `dirty_file`): the TLB range, delayed rmap, and the pages.
-/// Returns bit 0 if the gather is full, bit 1 if the pages went in by the
-/// native fast path (`Gather::remove_folio_pages()`, in its two steps),
-/// bit 2 if the native `fullmm()` says so.
+/// cleared ptes at `ptep`, `addr`, mapping the pages from `page` (of a
+/// dirty file folio if `dirty_file`): the TLB entries, delayed rmap, and
+/// the pages. Returns bit 0 if the gather is full, bit 1 if the pages went
+/// in by `tlb_try_add_folio_pages()`, bit 2 if `fullmm()` says so.
 ///
 /// # Safety
 ///
@@ -209,6 +151,7 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
 #[no_mangle]
 pub unsafe extern "C" fn rust_zap_test_gather(
     tlb: *mut bindings::mmu_gather,
+    ptep: *mut bindings::pte_t,
     addr: usize,
     page: *mut bindings::page,
     nr: u32,
@@ -217,36 +160,13 @@ pub unsafe extern "C" fn rust_zap_test_gather(
     // SAFETY: by the safety requirements.
     let mut gather = unsafe { gather::Gather::new(tlb) };
     let nr = nr as usize;
-    gather.flush_pte_range(addr, nr);
+    gather.remove_tlb_entries(ptep, nr, addr);
     let delay_rmap = dirty_file && gather.delay_rmap();
     let fullmm = u32::from(gather.fullmm()) << 2;
     // SAFETY: by the safety requirements.
-    if unsafe { gather.add_to_batch(page, nr, delay_rmap) } {
+    if unsafe { gather.try_add(page, nr, delay_rmap) } {
         return fullmm | 2;
     }
     // SAFETY: by the safety requirements.
-    fullmm
-        | u32::from(unsafe { bindings::__tlb_remove_folio_pages(tlb, page, nr as u32, delay_rmap) })
-}
-
-/// For the KUnit suite: the native `vma->vm_mm` (in `mm`) and, as bits,
-/// `vma_is_anonymous()`, `userfaultfd_wp()` and `vma_has_recency()`.
-///
-/// # Safety
-///
-/// `vma` is a valid vma; `mm` is valid for writes.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub unsafe extern "C" fn rust_zap_test_vma(
-    vma: *mut bindings::vm_area_struct,
-    mm: *mut *mut bindings::mm_struct,
-) -> u32 {
-    // SAFETY: by the safety requirements.
-    unsafe {
-        let info = zap::vma_info(vma);
-        *mm = info.mm;
-        u32::from(info.vma.anon)
-            | u32::from(info.vma.uffd_wp) << 1
-            | u32::from(zap::vma_has_recency(vma)) << 2
-    }
+    fullmm | u32::from(unsafe { gather.remove_folio_pages(page, nr, delay_rmap) })
 }

@@ -57,58 +57,12 @@ impl PteTable {
     }
 
     /// `ptep_get()` of pte `i`, if within the table.
+    #[inline(always)]
     pub(crate) fn get(&self, i: usize) -> Option<Pte> {
         // SAFETY: `ptr` only yields pointers to mapped ptes, which we hold
-        // the lock of; hardware may still set dirty/accessed bits, hence
-        // the volatile read (READ_ONCE()).
+        // the lock of.
         self.ptr(i)
-            .map(|p| Pte::new(unsafe { core::ptr::read_volatile(p) }))
-    }
-}
-
-/// Whether clearing a pte can be done natively: x86-64 clears with
-/// `native_ptep_get_and_clear()`/`native_local_ptep_get_and_clear()` even
-/// under paravirt; only the page table checker needs to see it.
-const NATIVE_CLEAR: bool = cfg!(not(CONFIG_PAGE_TABLE_CHECK));
-
-/// Whether setting a pte can be done natively (`set_pte_at()` is
-/// `native_set_pte()` without paravirt and without the checker).
-const NATIVE_SET: bool = cfg!(not(CONFIG_PAGE_TABLE_CHECK)) && cfg!(not(CONFIG_PARAVIRT_XXL));
-
-impl PteTable {
-    /// `ptep_get_and_clear_full()` of pte `i` of `mm` at `addr`: the old
-    /// value. With `full` (the whole mm is going away) no other CPU can
-    /// walk the table, so a plain read and write do, as in C.
-    pub(crate) fn get_and_clear_full(
-        &self,
-        i: usize,
-        mm: *mut bindings::mm_struct,
-        addr: usize,
-        full: bool,
-    ) -> Option<Pte> {
-        let ptep = self.ptr(i)?;
-        if !NATIVE_CLEAR {
-            // SAFETY: a locked pte of `mm` at `addr`, by the invariants.
-            return Some(Pte::new(unsafe {
-                bindings::ptep_get_and_clear_full(mm, addr, ptep, i32::from(full))
-            }));
-        }
-        if full {
-            // SAFETY: a mapped pte, by the invariants; READ_ONCE() and
-            // WRITE_ONCE() of native_local_ptep_get_and_clear().
-            unsafe {
-                let old = core::ptr::read_volatile(ptep);
-                core::ptr::write_volatile(ptep, bindings::pte_t { pte: 0 });
-                Some(Pte::new(old))
-            }
-        } else {
-            // SAFETY: a mapped, aligned pte, by the invariants; the MMU
-            // may set dirty/accessed concurrently, hence xchg(), as in
-            // native_ptep_get_and_clear().
-            let old = unsafe { core::sync::atomic::AtomicUsize::from_ptr(ptep.cast()) }
-                .swap(0, core::sync::atomic::Ordering::SeqCst);
-            Some(Pte::new(bindings::pte_t { pte: old }))
-        }
+            .map(|p| Pte::new(unsafe { bindings::ptep_get(p) }))
     }
 }
 
@@ -117,21 +71,15 @@ impl PteTable {
 /// # Safety
 ///
 /// `ptep` is a pte of `mm` at `addr`, mapped, with its page table lock held.
+#[inline(always)]
 pub(crate) unsafe fn set_pte_at(
     mm: *mut bindings::mm_struct,
     addr: usize,
     ptep: *mut bindings::pte_t,
     pte: Pte,
 ) {
-    if NATIVE_SET {
-        // SAFETY: by the safety requirements; WRITE_ONCE() of
-        // native_set_pte(), of the value as a word (a pte_t would go
-        // through the stack).
-        unsafe { core::ptr::write_volatile(ptep.cast::<bindings::pteval_t>(), pte.raw().pte) };
-    } else {
-        // SAFETY: by the safety requirements.
-        unsafe { bindings::set_pte_at(mm, addr, ptep, pte.raw()) };
-    }
+    // SAFETY: by the safety requirements.
+    unsafe { bindings::set_pte_at(mm, addr, ptep, pte.raw()) };
 }
 
 impl Drop for PteTable {

@@ -11,7 +11,6 @@ use crate::folio::FolioRef;
 use crate::gather::Gather;
 use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
 use crate::pte::{Pte, SwpEntry};
-use crate::sched::need_resched;
 use crate::stats::{self, hit};
 use crate::table::{set_pte_at, LazyMmu, PteTable};
 use core::ptr::NonNull;
@@ -46,8 +45,7 @@ impl Rss {
     }
 }
 
-/// `vma->vm_mm`, `vma_is_anonymous()` and `userfaultfd_wp()`, native:
-/// field reads and a bit test that C inlines.
+/// `vma->vm_mm`, `vma_is_anonymous()` and `userfaultfd_wp()`.
 ///
 /// Read once per call where C reads them per pte. Changing them needs the
 /// mmap lock for writing, which most zaps exclude; a zap under the i_mmap
@@ -58,49 +56,18 @@ impl Rss {
 /// # Safety
 ///
 /// `vma` is a valid vma.
+#[inline(always)]
 pub(crate) unsafe fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
-    // SAFETY: a valid vma, by the safety requirements; `vm_flags` is the
-    // view of the union that C reads. The flags may change under a zap
-    // that holds only the i_mmap lock: read them once, as READ_ONCE().
-    let (mm, ops, flags) = unsafe {
-        (
-            (*vma).vm_mm,
-            (*vma).vm_ops,
-            core::ptr::read_volatile(core::ptr::addr_of!((*vma).__bindgen_anon_2.vm_flags)),
-        )
-    };
-    VmaInfo {
-        mm,
-        vma: Vma {
-            anon: ops.is_null(),
-            uffd_wp: flags & bindings::RUST_ZAP_VM_UFFD_WP != 0,
-        },
+    // SAFETY: a valid vma, by the safety requirements.
+    unsafe {
+        VmaInfo {
+            mm: (*vma).vm_mm,
+            vma: Vma {
+                anon: bindings::vma_is_anonymous(vma),
+                uffd_wp: bindings::userfaultfd_wp(vma),
+            },
+        }
     }
-}
-
-/// `vma_has_recency()`: whether accesses in `vma` count for reclaim.
-///
-/// # Safety
-///
-/// `vma` is a valid vma.
-pub(crate) unsafe fn vma_has_recency(vma: *mut bindings::vm_area_struct) -> bool {
-    // SAFETY: a valid vma, by the safety requirements; the flags are read
-    // once (see `vma_info()`).
-    let (flags, file) = unsafe {
-        (
-            core::ptr::read_volatile(core::ptr::addr_of!((*vma).__bindgen_anon_2.vm_flags)),
-            (*vma).vm_file,
-        )
-    };
-    if flags & bindings::RUST_ZAP_VM_NO_RECENCY != 0 {
-        return false;
-    }
-    // SAFETY: a vma holds a reference to its file, whose f_mode fadvise()
-    // may change under us: read it once.
-    file.is_null()
-        || unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*file).f_mode)) }
-            & bindings::RUST_ZAP_FMODE_NOREUSE
-            == 0
 }
 
 /// What the zap reads of a vma.
@@ -153,11 +120,11 @@ pub(crate) unsafe fn install_uffd_wp_if_needed(
         return;
     }
     // SAFETY: mapped and locked by the safety requirements.
-    let cleared = Pte::new(unsafe { core::ptr::read_volatile(ptep) }).is_none();
+    let cleared = Pte::new(unsafe { bindings::ptep_get(ptep) }).is_none();
     let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
     if policy::install_marker(vma, wp) {
         // SAFETY: by the safety requirements.
-        unsafe { set_pte_at(mm, addr, ptep, Pte::UFFD_WP_MARKER) };
+        unsafe { set_pte_at(mm, addr, ptep, Pte::uffd_wp_marker()) };
         hit(stats::MARKER_INSTALLED);
     }
     // C warns first; last, the warning is a tail call and the common path
@@ -179,6 +146,8 @@ struct Zap {
     fullmm: bool,
     /// Whether uffd-wp markers stay (file memory, not asked to drop them).
     keep_markers: bool,
+    /// `make_pte_marker(PTE_MARKER_UFFD_WP)`, the value of a kept marker.
+    marker: Pte,
     force_flush: bool,
     force_break: bool,
 }
@@ -192,7 +161,8 @@ impl Zap {
             let max_nr = table.len().wrapping_sub(i);
             let nr = if pte.is_none() {
                 1
-            } else if need_resched() {
+            // SAFETY: no precondition.
+            } else if unsafe { bindings::need_resched() } {
                 hit(stats::RESCHED);
                 break;
             } else if pte.is_present() {
@@ -202,10 +172,10 @@ impl Zap {
                     break;
                 }
                 nr
-            } else if self.keep_markers && pte == Pte::UFFD_WP_MARKER {
+            } else if self.keep_markers && pte == self.marker {
                 // The entry protected file memory leaves behind, known by
-                // its value (KUnit checks that it classifies as a uffd-wp
-                // marker): what the general path decides, without decoding.
+                // its value: what the general path decides, without
+                // decoding it.
                 hit(stats::MARKER_KEPT);
                 1
             } else {
@@ -251,9 +221,13 @@ impl Zap {
         let Some(page) = NonNull::new(page) else {
             // A special mapping, no struct page. We don't need up-to-date
             // accessed/dirty bits.
-            // SAFETY: a locked present pte of `mm` at `addr`.
-            unsafe { self.clear_ptes(addr, ptep, 1, pte, false) };
-            self.gather.flush_pte_range(addr, 1);
+            // SAFETY: a locked present pte of `mm` at `addr`; `vma` is
+            // valid.
+            unsafe {
+                bindings::ptep_get_and_clear_full(self.mm, addr, ptep, i32::from(self.fullmm));
+                bindings::arch_check_zapped_pte(self.vma_ptr, pte.raw());
+            }
+            self.gather.remove_tlb_entries(ptep, 1, addr);
             hit(stats::PRESENT_NOPAGE);
             if self.vma.uffd_wp && pte.is_uffd_wp() {
                 self.rearm(table, i, addr, 1, pte);
@@ -268,8 +242,7 @@ impl Zap {
             hit(stats::PRESENT_KEPT);
             return 1;
         }
-        let large = f.large();
-        let nr = if large && max_nr != 1 {
+        let nr = if f.large() && max_nr != 1 {
             // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
             // the first maps a page of `folio`.
             let nr = unsafe {
@@ -288,46 +261,12 @@ impl Zap {
             hit(stats::PRESENT);
             1
         };
-        self.present_folio(table, i, addr, ptep, pte, &f, large, nr);
+        self.present_folio(table, i, addr, ptep, pte, &f, nr);
         nr
     }
 
-    /// Clears `nr` present ptes from `ptep` at `addr`. With `get`, returns
-    /// the cleared value with the dirty and young bits of all `nr` ptes
-    /// folded in (file folios need them); otherwise `pte`, read before. The
-    /// TLB entries are gathered by the caller, as zap_present_folio_ptes()
-    /// does.
-    ///
-    /// # Safety
-    ///
-    /// `nr` present ptes of `mm` from `ptep`, at `addr`, in the locked table.
-    unsafe fn clear_ptes(
-        &self,
-        addr: usize,
-        ptep: *mut bindings::pte_t,
-        nr: usize,
-        pte: Pte,
-        get: bool,
-    ) -> Pte {
-        let full = i32::from(self.fullmm);
-        let ptent = if get {
-            // SAFETY: by the safety requirements.
-            Pte::new(unsafe {
-                bindings::get_and_clear_full_ptes(self.mm, addr, ptep, nr as u32, full)
-            })
-        } else {
-            // SAFETY: by the safety requirements.
-            unsafe { bindings::clear_full_ptes(self.mm, addr, ptep, nr as u32, full) };
-            pte
-        };
-        // Checking a single PTE in a batch is sufficient.
-        // SAFETY: `vma` is valid.
-        unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
-        ptent
-    }
-
     /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
-    /// of one folio (`large` if `folio_test_large()`).
+    /// of one folio.
     #[allow(clippy::too_many_arguments)]
     fn present_folio(
         &mut self,
@@ -337,33 +276,22 @@ impl Zap {
         ptep: *mut bindings::pte_t,
         pte: Pte,
         f: &FolioRef,
-        large: bool,
         nr: usize,
     ) {
         let mut delay_rmap = false;
         let anon = f.anon();
-        // File folios need the dirty and young bits of all `nr` ptes; anon
-        // ones do not (`clear_full_ptes()`: the value read before serves).
-        // One pte (the common small folio) is cleared natively; a batch
-        // goes to C, which merges the bits of all of them.
-        let cleared = if nr == 1 {
-            table.get_and_clear_full(i, self.mm, addr, self.fullmm)
-        } else {
-            None
-        };
-        let ptent = match cleared {
-            Some(cleared) => {
-                let ptent = if anon { pte } else { cleared };
-                // SAFETY: `vma` is valid.
-                unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
-                ptent
-            }
+        let full = i32::from(self.fullmm);
+        let ptent = if anon {
+            // We don't need up-to-date accessed/dirty bits.
             // SAFETY: `nr` locked present ptes of `mm` from `addr`.
-            None => unsafe { self.clear_ptes(addr, ptep, nr, pte, !anon) },
-        };
-        if anon {
+            unsafe { bindings::clear_full_ptes(self.mm, addr, ptep, nr as u32, full) };
             self.rss.sub(MmCounter::Anon, nr);
+            pte
         } else {
+            // SAFETY: as above.
+            let ptent = Pte::new(unsafe {
+                bindings::get_and_clear_full_ptes(self.mm, addr, ptep, nr as u32, full)
+            });
             if ptent.is_dirty() {
                 hit(stats::DIRTY);
                 // SAFETY: the folio is mapped here, hence alive.
@@ -379,28 +307,26 @@ impl Zap {
                 unsafe { bindings::folio_mark_accessed(f.folio()) };
             }
             self.rss.sub(counter(f), nr);
-        }
+            ptent
+        };
+        // Checking a single PTE in a batch is sufficient.
+        // SAFETY: `vma` is valid.
+        unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
+        self.gather.remove_tlb_entries(ptep, nr, addr);
         if self.vma.uffd_wp && ptent.is_uffd_wp() {
             self.rearm(table, i, addr, nr, ptent);
         }
-        self.gather.flush_pte_range(addr, nr);
         if !delay_rmap {
             // SAFETY: the `nr` pages of `folio` from `page` were mapped in
             // `vma` by the ptes just cleared.
             unsafe {
                 bindings::folio_remove_rmap_ptes(f.folio(), f.page(), nr as i32, self.vma_ptr)
             };
-            if f.mapcount_maybe_negative(large) {
+            if f.mapcount_negative() {
                 // SAFETY: as above; the folio is still referenced by the
                 // ptes' page references, not yet given to the gather.
                 unsafe {
-                    bindings::rust_zap_check_mapcount(
-                        self.vma_ptr,
-                        addr,
-                        ptent.raw(),
-                        f.folio(),
-                        f.page(),
-                    )
+                    bindings::rust_zap_print_bad_pte(self.vma_ptr, addr, ptent.raw(), f.page())
                 };
             }
         }
@@ -553,7 +479,8 @@ pub(crate) unsafe fn zap_pte_range(
         Some(d) => Details::new(d.even_cows, ZapFlags::from_bits_truncate(d.zap_flags)),
     };
     // SAFETY: a valid vma, by the safety requirements.
-    let (VmaInfo { mm, vma }, recency) = unsafe { (vma_info(vma_ptr), vma_has_recency(vma_ptr)) };
+    let (VmaInfo { mm, vma }, recency) =
+        unsafe { (vma_info(vma_ptr), bindings::vma_has_recency(vma_ptr)) };
     // SAFETY: by the safety requirements.
     let Some(table) = (unsafe { PteTable::map_lock(mm, pmd, addr, end) }) else {
         hit(stats::NO_TABLE);
@@ -576,6 +503,7 @@ pub(crate) unsafe fn zap_pte_range(
         fullmm,
         keep_markers: cfg!(CONFIG_PTE_MARKER_UFFD_WP)
             && policy::non_present(NonPresent::UffdWpMarker, vma, details) == Verdict::Keep,
+        marker: Pte::uffd_wp_marker(),
         force_flush: false,
         force_break: false,
     };

@@ -1,20 +1,202 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers of the Rust zap path (mm/rust_zap/, CONFIG_RUST_MM_ZAP): the static
- * inline functions and macros of the page table, swap entry and rmap code
- * that zap_pte_range() calls. With CONFIG_RUST_INLINE_HELPERS they inline
- * into the Rust code as they do into the C.
+ * inline functions and macros of the page table, swap entry, folio, vma,
+ * scheduler and mmu_gather code that zap_pte_range() calls. With
+ * CONFIG_RUST_INLINE_HELPERS they inline into the Rust code as they do into
+ * the C; the Rust code knows no layout of its own.
  */
 
 #include <linux/ksm.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#include <linux/userfaultfd_k.h>
+#include <asm/tlb.h>
 #include "../../mm/internal.h"
 #include "helpers.h"
 
 #ifdef CONFIG_RUST_MM_ZAP
+
+/* Page table entries. */
+
+__rust_helper pte_t rust_helper_ptep_get(pte_t *ptep)
+{
+	return ptep_get(ptep);
+}
+
+__rust_helper bool rust_helper_pte_none(pte_t pte)
+{
+	return pte_none(pte);
+}
+
+__rust_helper bool rust_helper_pte_present(pte_t pte)
+{
+	return pte_present(pte);
+}
+
+__rust_helper bool rust_helper_pte_dirty(pte_t pte)
+{
+	return pte_dirty(pte);
+}
+
+__rust_helper bool rust_helper_pte_young(pte_t pte)
+{
+	return pte_young(pte);
+}
+
+__rust_helper bool rust_helper_pte_uffd_wp(pte_t pte)
+{
+	return pte_uffd_wp(pte);
+}
+
+__rust_helper bool rust_helper_pte_swp_uffd_wp(pte_t pte)
+{
+	return pte_swp_uffd_wp(pte);
+}
+
+__rust_helper bool rust_helper_pte_swp_uffd_wp_any(pte_t pte)
+{
+	return pte_swp_uffd_wp_any(pte);
+}
+
+__rust_helper pte_t rust_helper_make_pte_marker(pte_marker marker)
+{
+	return make_pte_marker(marker);
+}
+
+/* Swap entries: the kinds zap_pte_range() tells apart, in its order. */
+
+__rust_helper swp_entry_t rust_helper_pte_to_swp_entry(pte_t pte)
+{
+	return pte_to_swp_entry(pte);
+}
+
+__rust_helper bool rust_helper_is_device_private_entry(swp_entry_t entry)
+{
+	return is_device_private_entry(entry);
+}
+
+__rust_helper bool rust_helper_is_device_exclusive_entry(swp_entry_t entry)
+{
+	return is_device_exclusive_entry(entry);
+}
+
+__rust_helper bool rust_helper_non_swap_entry(swp_entry_t entry)
+{
+	return non_swap_entry(entry);
+}
+
+__rust_helper bool rust_helper_is_migration_entry(swp_entry_t entry)
+{
+	return is_migration_entry(entry);
+}
+
+__rust_helper bool rust_helper_pte_marker_entry_uffd_wp(swp_entry_t entry)
+{
+	return pte_marker_entry_uffd_wp(entry);
+}
+
+__rust_helper bool rust_helper_is_hwpoison_entry(swp_entry_t entry)
+{
+	return is_hwpoison_entry(entry);
+}
+
+__rust_helper bool rust_helper_is_poisoned_swp_entry(swp_entry_t entry)
+{
+	return is_poisoned_swp_entry(entry);
+}
+
+/* Folios. */
+
+__rust_helper struct folio *rust_helper_page_folio(struct page *page)
+{
+	return page_folio(page);
+}
+
+__rust_helper bool rust_helper_folio_test_anon(const struct folio *folio)
+{
+	return folio_test_anon(folio);
+}
+
+__rust_helper bool rust_helper_folio_test_large(const struct folio *folio)
+{
+	return folio_test_large(folio);
+}
+
+__rust_helper bool rust_helper_folio_test_swapbacked(const struct folio *folio)
+{
+	return folio_test_swapbacked(folio);
+}
+
+__rust_helper int rust_helper_folio_mapcount(const struct folio *folio)
+{
+	return folio_mapcount(folio);
+}
+
+/* The vma, and the scheduler. */
+
+__rust_helper bool rust_helper_vma_is_anonymous(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma);
+}
+
+__rust_helper bool rust_helper_userfaultfd_wp(struct vm_area_struct *vma)
+{
+	return userfaultfd_wp(vma);
+}
+
+__rust_helper bool rust_helper_vma_has_recency(struct vm_area_struct *vma)
+{
+	return vma_has_recency(vma);
+}
+
+__rust_helper bool rust_helper_need_resched(void)
+{
+	return need_resched();
+}
+
+#ifndef arch_check_zapped_pte
+/* Without an arch hook, the no-op of linux/pgtable.h. */
+__rust_helper void rust_helper_arch_check_zapped_pte(struct vm_area_struct *vma,
+						     pte_t pte)
+{
+	arch_check_zapped_pte(vma, pte);
+}
+#endif
+
+/* The mmu_gather. */
+
+__rust_helper bool rust_helper_tlb_fullmm(struct mmu_gather *tlb)
+{
+	return tlb->fullmm;
+}
+
+__rust_helper void rust_helper_tlb_remove_tlb_entries(struct mmu_gather *tlb,
+						      pte_t *ptep,
+						      unsigned int nr,
+						      unsigned long address)
+{
+	tlb_remove_tlb_entries(tlb, ptep, nr, address);
+}
+
+__rust_helper bool rust_helper_tlb_delay_rmap(struct mmu_gather *tlb)
+{
+	return tlb_delay_rmap(tlb);
+}
+
+__rust_helper bool rust_helper_tlb_try_add_folio_pages(struct mmu_gather *tlb,
+						       struct page *page,
+						       unsigned int nr_pages,
+						       bool delay_rmap)
+{
+	return tlb_try_add_folio_pages(tlb, page, nr_pages, delay_rmap);
+}
+
+/* Page tables: locking, clearing, setting, batching. */
 
 __rust_helper pte_t *rust_helper_pte_offset_map_lock(struct mm_struct *mm,
 						     pmd_t *pmd,
