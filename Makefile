@@ -8,7 +8,7 @@ export KSRC SUITES JOBS BUILD
 .PHONY: help run check bench soak patches deps tree kernel clean distclean
 
 help:
-	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug)"
+	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug noinline)"
 	@echo "make check     the whole test suite (what CI runs)"
 	@echo "make bench     C vs Rust zap path: instructions and wall time per page"
 	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # bench.sh [--smoke]: the C and the Rust zap paths side by side, on one
-# kernel image (variant "default"), booted alternately with mm_zap=c and
-# mm_zap=rust, running scripts/guest/zap-bench.c:
+# kernel image (variant $BENCH_VARIANT, default "default"), booted
+# alternately with mm_zap=c and mm_zap=rust, running
+# scripts/guest/zap-bench.c:
 #  1. under QEMU -icount shift=0,sleep=off on one vCPU: the guest clock
 #     counts instructions, so "ns" per page is instructions per page and
 #     repeated runs agree;
@@ -14,7 +15,8 @@
 
 smoke=0
 [ "${1:-}" != --smoke ] || smoke=1
-variant=default
+variant=${BENCH_VARIANT:-default}
+need_variant "$variant"
 mib=${BENCH_MIB:-256}
 repeats=${BENCH_REPEATS:-3}
 boots=${BENCH_BOOTS:-5}

@@ -11,7 +11,7 @@ KOUT=$BUILD/kbuild			# one O= directory per variant
 GUEST=$BUILD/guest			# test programs and initramfs per variant
 LOGS=$BUILD/logs
 TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
-VARIANTS="default nomarker conly debug"	# see scripts/configs/<variant>.config
+VARIANTS="default nomarker conly debug noinline"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.
 KMAKE_VARS=(LLVM=-22 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc

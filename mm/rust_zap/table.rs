@@ -55,15 +55,6 @@ impl PteTable {
         // SAFETY: in bounds of the mapped ptes by the invariants.
         (i < self.len).then(|| unsafe { self.start.as_ptr().add(i) })
     }
-
-    /// `ptep_get()` of pte `i`, if within the table.
-    #[inline(always)]
-    pub(crate) fn get(&self, i: usize) -> Option<Pte> {
-        // SAFETY: `ptr` only yields pointers to mapped ptes, which we hold
-        // the lock of.
-        self.ptr(i)
-            .map(|p| Pte::new(unsafe { bindings::ptep_get(p) }))
-    }
 }
 
 /// `set_pte_at()`.

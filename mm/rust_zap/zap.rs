@@ -26,6 +26,13 @@ const fn advance(addr: usize, nr: usize) -> usize {
     addr.wrapping_add(nr.wrapping_mul(PAGE_SIZE))
 }
 
+/// `need_resched()`: asked before every entry that is not none.
+#[inline(always)]
+fn need_resched() -> bool {
+    // SAFETY: no precondition.
+    unsafe { bindings::need_resched() }
+}
+
 /// The rss deltas of one call, added to the mm once at the end
 /// (`add_mm_rss_vec()`).
 struct Rss([i32; bindings::NR_MM_COUNTERS as usize]);
@@ -157,16 +164,17 @@ impl Zap {
     /// done, earlier when it must reschedule or flush first).
     fn run(&mut self, table: &PteTable, mut addr: usize) -> usize {
         let mut i = 0;
-        while let Some(pte) = table.get(i) {
+        while let Some(ptep) = table.ptr(i) {
+            // SAFETY: a pte of the locked table.
+            let pte = Pte::new(unsafe { bindings::ptep_get(ptep) });
             let max_nr = table.len().wrapping_sub(i);
             let nr = if pte.is_none() {
                 1
-            // SAFETY: no precondition.
-            } else if unsafe { bindings::need_resched() } {
+            } else if need_resched() {
                 hit(stats::RESCHED);
                 break;
             } else if pte.is_present() {
-                let nr = self.present(table, i, addr, pte, max_nr);
+                let nr = self.present(table, i, ptep, addr, pte, max_nr);
                 if self.force_break {
                     addr = advance(addr, nr);
                     break;
@@ -181,7 +189,7 @@ impl Zap {
             } else {
                 let entry = pte.to_swp_entry();
                 let kind = NonPresentKind::of(entry);
-                self.non_present(table, i, addr, pte, kind, entry, max_nr)
+                self.non_present(table, i, ptep, addr, pte, kind, entry, max_nr)
             };
             i = i.wrapping_add(nr);
             addr = advance(addr, nr);
@@ -207,15 +215,16 @@ impl Zap {
 
     /// `zap_present_ptes()`: zap or skip at least one present pte, batching
     /// the following ones that map the same large folio. Returns how many.
+    #[allow(clippy::too_many_arguments)]
     fn present(
         &mut self,
         table: &PteTable,
         i: usize,
+        ptep: *mut bindings::pte_t,
         addr: usize,
         pte: Pte,
         max_nr: usize,
     ) -> usize {
-        let Some(ptep) = table.ptr(i) else { return 1 };
         // SAFETY: `vma` is valid and `pte` was read from it at `addr`.
         let page = unsafe { bindings::vm_normal_page(self.vma_ptr, addr, pte.raw()) };
         let Some(page) = NonNull::new(page) else {
@@ -347,13 +356,13 @@ impl Zap {
         &mut self,
         table: &PteTable,
         i: usize,
+        ptep: *mut bindings::pte_t,
         addr: usize,
         pte: Pte,
         kind: NonPresentKind,
         entry: SwpEntry,
         max_nr: usize,
     ) -> usize {
-        let Some(ptep) = table.ptr(i) else { return 1 };
         let mut nr = 1;
         let verdict = match kind {
             NonPresentKind::DevicePrivate | NonPresentKind::DeviceExclusive => {
