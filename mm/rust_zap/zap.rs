@@ -251,7 +251,9 @@ impl Zap {
             hit(stats::PRESENT_KEPT);
             return 1;
         }
-        let nr = if f.large() && max_nr != 1 {
+        // The common small folio apart, with one pte, as C keeps it: the
+        // pte clearing and gathering get a constant count.
+        if f.large() && max_nr != 1 {
             // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
             // the first maps a page of `folio`.
             let nr = unsafe {
@@ -263,20 +265,21 @@ impl Zap {
                     max_nr as i32,
                     bindings::RUST_ZAP_FPB_FLAGS,
                 )
-            };
+            } as usize;
             hit(stats::PRESENT_BATCH);
-            nr as usize
+            self.present_folio(table, i, addr, ptep, pte, &f, nr);
+            nr
         } else {
             hit(stats::PRESENT);
+            self.present_folio(table, i, addr, ptep, pte, &f, 1);
             1
-        };
-        self.present_folio(table, i, addr, ptep, pte, &f, nr);
-        nr
+        }
     }
 
     /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
     /// of one folio.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn present_folio(
         &mut self,
         table: &PteTable,
