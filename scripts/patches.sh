@@ -127,10 +127,18 @@ for p in "$out"/*.patch; do
 		die "$(basename "$p") does not apply to the tree at step $step" \
 		    "the tree is half-updated: rerun scripts/overlay.sh after fixing the series"
 	cp "$cfg" "$sout/.config"
+	from=$(($(wc -l <"$log") + 1))
 	if ! kmake O="$sout" olddefconfig >>"$log" 2>&1 ||
 	   ! kmake O="$sout" -j"$JOBS" bzImage >>"$log" 2>&1; then
 		grep -E 'error|Error' "$log" | tail -n 15 >&2
 		die "the kernel does not build after $(basename "$p") (log: $log)" \
+		    "fix that patch's files; the tree is half-updated: scripts/overlay.sh restores it"
+	fi
+	# rustc's warnings start the line (C's name a file first): a step
+	# without, say, the KUnit patch must not leave dead code behind.
+	if tail -n +"$from" "$log" | grep -q '^warning:'; then
+		tail -n +"$from" "$log" | grep -A8 '^warning:' | head -n 30 >&2
+		die "rustc warns after $(basename "$p") (log: $log)" \
 		    "fix that patch's files; the tree is half-updated: scripts/overlay.sh restores it"
 	fi
 	info "builds: $(grep -cE '^  (CC|RUSTC|AS|BINDGEN)( |\[)' "$log" || true) objects so far"

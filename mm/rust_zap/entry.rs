@@ -51,6 +51,7 @@ impl NonPresentKind {
     }
 
     /// A small number per kind, for the KUnit comparison with C.
+    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
     pub(crate) const fn code(self) -> u32 {
         match self {
             Self::DevicePrivate => 1,

@@ -49,8 +49,9 @@ impl Pte {
         unsafe { bindings::pte_present(self.0) }
     }
 
-    /// `is_swap_pte()`: neither none nor present.
-    #[inline(always)]
+    /// `is_swap_pte()`: neither none nor present (for the KUnit suite: the
+    /// zap loop knows by the order of its tests).
+    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
     pub(crate) fn is_swap(self) -> bool {
         !self.is_none() && !self.is_present()
     }
@@ -76,8 +77,9 @@ impl Pte {
         unsafe { bindings::pte_uffd_wp(self.0) }
     }
 
-    /// `pte_swp_uffd_wp()` of a swap pte.
-    #[inline(always)]
+    /// `pte_swp_uffd_wp()` of a swap pte (for the KUnit suite: the zap
+    /// path asks `pte_swp_uffd_wp_any()`).
+    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
     pub(crate) fn is_swp_uffd_wp(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::pte_swp_uffd_wp(self.0) }
