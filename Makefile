@@ -2,15 +2,26 @@
 # The rig: build the patched Linux 6.12, boot it in QEMU and test it.
 # Everything it builds goes to build/ (ignored by git). See README.md.
 
+# ARCH=arm64 (make run ARCH=arm64, make bench ARCH=arm64) means the arm64
+# variant; the scripts pass each kernel build its own ARCH.
+ifeq ($(ARCH),arm64)
+VARIANT ?= arm64
+BENCH_VARIANT ?= arm64
+else ifneq ($(ARCH),)
+ifneq ($(ARCH),x86)
+$(error ARCH=$(ARCH): the rig builds x86 (the default) and arm64 (ARCH=arm64 or VARIANT=arm64))
+endif
+endif
 VARIANT ?= default
-export KSRC SUITES JOBS BUILD
+MAKEOVERRIDES :=
+export KSRC SUITES JOBS BUILD BENCH_VARIANT
 
 .PHONY: help run check bench soak patches deps tree kernel clean distclean
 
 help:
-	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug noinline)"
+	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug noinline arm64; ARCH=arm64 = VARIANT=arm64)"
 	@echo "make check     the whole test suite (what CI runs)"
-	@echo "make bench     C vs Rust zap path: instructions and wall time per page"
+	@echo "make bench     C vs Rust zap path: instructions and wall time per page (ARCH=arm64 or BENCH_VARIANT=V: on another kernel)"
 	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"
 	@echo "make patches   write the patch series to build/patches, build each step"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"

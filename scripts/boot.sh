@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# boot.sh VARIANT MODE SUITES [TAG]: boot VARIANT's bzImage in QEMU (TCG)
+# boot.sh VARIANT MODE SUITES [TAG]: boot VARIANT's kernel in QEMU (TCG)
 # with mm_zap=MODE, run SUITES (comma-separated, see scripts/guest/init), and
 # write build/logs/VARIANT-MODE[-TAG].{log,summary}. Exit 0 only when every
 # suite passed, the sentinel was seen and the console shows no kernel splat.
@@ -11,8 +11,8 @@
 variant=${1:?usage: boot.sh VARIANT MODE SUITES [TAG]} mode=${2:?} suites=${3:?}
 tag=${4:+-$4}
 need_variant "$variant"
-kernel=$KOUT/$variant/arch/x86/boot/bzImage
-initrd=$GUEST/initramfs.cpio.gz
+kernel=$(kernel_image "$variant")
+initrd=$(guest_dir "$variant")/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no kernel at $kernel" "run scripts/kbuild.sh $variant"
 [ -f "$initrd" ] || die "no initramfs at $initrd" "run scripts/guest.sh $variant"
 log=$LOGS/$variant-$mode$tag.log
@@ -22,7 +22,21 @@ limit=${BOOT_TIMEOUT:-1500}
 # between C and Rust) and STRESS_MT (threads, race hunting).
 stress=${STRESS:--s,1,-n,20000}
 stress_mt=${STRESS_MT:--s,1,-j,2,-t,20,-n,1000000}
-cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic log_buf_len=4M"
+# The machine per architecture. arm64: the virt board with a Cortex-A57
+# (no pointer authentication, which TCG emulates slowly), PL011 console.
+case $(variant_arch "$variant") in
+arm64)
+	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57)
+	console=ttyAMA0
+	;;
+*)
+	qemu=(qemu-system-x86_64 -M q35 -cpu max)
+	console=ttyS0
+	;;
+esac
+command -v "${qemu[0]}" >/dev/null ||
+	die "${qemu[0]} not found" "run scripts/deps.sh (Debian: qemu-system-x86, qemu-system-arm)"
+cmdline="console=$console rdinit=/init panic=-1 oops=panic log_buf_len=4M"
 cmdline+=" mm_zap=$mode rig.suites=$suites"
 cmdline+=" rig.stress=$stress rig.stress_mt=$stress_mt ${GUEST_ARGS:-}"
 [ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
@@ -32,7 +46,7 @@ rm -f "$summary"
 stage boot "$variant, mm_zap=$mode: $suites (console: $log)"
 rc=0
 timeout --foreground -k 10 "$limit" \
-	qemu-system-x86_64 -M q35 -cpu max -m 2G ${QEMU_ACCEL:--smp 2 -accel tcg,thread=multi} \
+	"${qemu[@]}" -m 2G ${QEMU_ACCEL:--smp 2 -accel tcg,thread=multi} \
 	-nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null >"$log" 2>&1 || rc=$?

@@ -8,7 +8,8 @@ BINDGEN_VERSION=0.73.2
 PKGS=(linux-source-6.12 rustc-web rust-web-src clang-22 lld-22 llvm-22
       libclang-22-dev flex bison bc libelf-dev libssl-dev cpio kmod rsync
       qemu-system-x86 busybox-static gcc make libc6-dev xz-utils
-      rust-web-clippy rustfmt-web bsdextrautils patch git python3)
+      rust-web-clippy rustfmt-web bsdextrautils patch git python3
+      qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 
 stage deps "checking the toolchain"
 missing=()
@@ -26,9 +27,45 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq >"$BUILD/apt.log" 2>&1 ||
 		die "apt-get update failed (log: $BUILD/apt.log)" \
 		    "check the network and /etc/apt/sources.list"
-	apt-get install -y -qq "${missing[@]}" >>"$BUILD/apt.log" 2>&1 ||
+	# A qemu-utils from bookworm-backports (some machine images carry
+	# one) breaks Debian 12's qemu-system-*: install the qemu-utils of
+	# the same version as the QEMU the rig uses (measured with 7.2).
+	extra=()
+	qemu=$(apt-cache policy qemu-system-common | sed -n 's/^ *Candidate: *//p')
+	utils=$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)
+	if [ -n "$utils" ] && [ -n "$qemu" ] && [ "$utils" != "$qemu" ]; then
+		info "qemu-utils $utils does not go with qemu-system $qemu: installing qemu-utils $qemu"
+		extra=(--allow-downgrades "qemu-utils=$qemu")
+	fi
+	apt-get install -y -qq "${extra[@]}" "${missing[@]}" >>"$BUILD/apt.log" 2>&1 ||
 		die "apt-get install failed (log: $BUILD/apt.log)" \
 		    "install by hand: apt-get install ${missing[*]}"
+fi
+
+# The arm64 guest's busybox: Debian's busybox-static:arm64, downloaded and
+# extracted into build/tools (not installed: it would replace the host's).
+BUSYBOX_ARM64=$TOOLS/arm64/bin/busybox
+if [ ! -x "$BUSYBOX_ARM64" ]; then
+	[ "$(id -u)" -eq 0 ] || [ -n "$(dpkg --print-foreign-architectures | grep -x arm64)" ] ||
+		die "the arm64 busybox needs Debian's arm64 package lists" \
+		    "run as root, or: sudo dpkg --add-architecture arm64 && sudo apt-get update"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		info "adding the arm64 architecture to dpkg (for busybox-static:arm64)"
+		dpkg --add-architecture arm64 &&
+			apt-get update -qq >>"$BUILD/apt.log" 2>&1 ||
+			die "could not add the arm64 architecture (log: $BUILD/apt.log)" \
+			    "run: dpkg --add-architecture arm64 && apt-get update"
+	fi
+	info "extracting busybox-static:arm64 into $TOOLS/arm64"
+	rm -rf "$TOOLS/arm64" "$BUILD/busybox-arm64"
+	mkdir -p "$BUILD/busybox-arm64" "$TOOLS/arm64/bin"
+	(cd "$BUILD/busybox-arm64" && apt-get download -qq busybox-static:arm64) >>"$BUILD/apt.log" 2>&1 ||
+		die "apt-get download busybox-static:arm64 failed (log: $BUILD/apt.log)" \
+		    "check the network and that 'dpkg --print-foreign-architectures' lists arm64"
+	dpkg-deb -x "$BUILD"/busybox-arm64/busybox-static_*_arm64.deb "$BUILD/busybox-arm64/x" &&
+		cp "$BUILD/busybox-arm64/x/bin/busybox" "$BUSYBOX_ARM64" ||
+		die "could not extract busybox from busybox-static:arm64" "rm -rf $BUILD/busybox-arm64 and rerun"
+	rm -rf "$BUILD/busybox-arm64"
 fi
 
 if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then

@@ -25,7 +25,7 @@ gate_host_tests() {
 gate_rustfmt() {
 	local f0=$fails
 	stage gates "make rustfmtcheck"
-	kmake O="$KOUT/$1" rustfmtcheck >"$LOGS/rustfmt.log" 2>&1 ||
+	KARCH=$(variant_arch "$1") kmake O="$KOUT/$1" rustfmtcheck >"$LOGS/rustfmt.log" 2>&1 ||
 		{ grep -v '^make' "$LOGS/rustfmt.log" | head -n 30 >&2
 		  fail "rustfmtcheck: run rustfmt on mm/rust_zap/*.rs"; }
 	[ $fails -eq "$f0" ]
@@ -40,7 +40,7 @@ gate_clippy() {
 	# variant's directory only (touching the source would make the other
 	# variants rebuild, one of which may be building or booting).
 	rm -f "$KOUT/$v/mm/rust_zap/rust_zap.o"
-	kmake O="$KOUT/$v" CLIPPY=1 mm/rust_zap/ >"$LOGS/clippy-$v.log" 2>&1 ||
+	KARCH=$(variant_arch "$v") kmake O="$KOUT/$v" CLIPPY=1 mm/rust_zap/ >"$LOGS/clippy-$v.log" 2>&1 ||
 		fail "$v: make CLIPPY=1 mm/rust_zap/ failed (log: $LOGS/clippy-$v.log)"
 	if grep -qE '^(warning|error)' "$LOGS/clippy-$v.log"; then
 		grep -E '^(warning|error)' -A 8 "$LOGS/clippy-$v.log" | head -n 40 >&2

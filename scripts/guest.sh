@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # guest.sh VARIANT: build the static test programs from the patched tree
-# (against VARIANT's UAPI headers) and the busybox initramfs around them.
+# (against VARIANT's UAPI headers) and the busybox initramfs around them,
+# for VARIANT's architecture (x86-64 natively, arm64 cross-compiled with
+# Debian's aarch64-linux-gnu-gcc and busybox-static:arm64).
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: guest.sh VARIANT}
@@ -9,11 +11,27 @@ need_variant "$variant"
 hdr=$KOUT/$variant/usr/include
 [ -s "$hdr/linux/userfaultfd.h" ] ||
 	die "no UAPI headers in $hdr" "build the kernel first: scripts/kbuild.sh $variant"
+arch=$(variant_arch "$variant")
+case $arch in
+arm64)
+	CC=aarch64-linux-gnu-gcc
+	busybox=$TOOLS/arm64/bin/busybox
+	;;
+*)
+	CC=gcc
+	busybox=/bin/busybox
+	;;
+esac
+command -v "$CC" >/dev/null ||
+	die "$CC not found, needed for the $arch test programs" "run scripts/deps.sh"
+[ -x "$busybox" ] ||
+	die "$busybox is missing (the $arch guest's shell)" "run scripts/deps.sh"
 mm=$TREE/tools/testing/selftests/mm
 vm=$TREE/tools/testing/selftests/vm
-bin=$GUEST/bin
-root=$GUEST/root
-log=$LOGS/guest.log
+out=$(guest_dir "$variant")
+bin=$out/bin
+root=$out/root
+log=$LOGS/guest-$arch.log
 mkdir -p "$bin" "$LOGS"
 
 # Everything the initramfs is made of: the UAPI headers (the same for every
@@ -24,18 +42,18 @@ sums() { # DIR: md5 of every source file under DIR, by relative name
 	 LC_ALL=C sort -z | xargs -0 md5sum)
 }
 key=$( (sums "$hdr"; sums "$TREE/tools/testing/selftests"; sums "$TREE/tools/include"
-	sums "$RIG_TOP/scripts/guest"; gcc --version; cat /bin/busybox "$0") |
+	sums "$RIG_TOP/scripts/guest"; "$CC" --version; cat "$busybox" "$0") |
 	md5sum | cut -c1-32)
-if [ "$(cat "$GUEST/.rig-key" 2>/dev/null)" = "$key" ] && [ -f "$GUEST/initramfs.cpio.gz" ]; then
-	info "initramfs up to date ($GUEST/initramfs.cpio.gz)"
+if [ "$(cat "$out/.rig-key" 2>/dev/null)" = "$key" ] && [ -f "$out/initramfs.cpio.gz" ]; then
+	info "initramfs up to date ($out/initramfs.cpio.gz)"
 	exit 0
 fi
-rm -f "$GUEST/.rig-key"
+rm -f "$out/.rig-key"
 rm -rf "$bin"
 mkdir -p "$bin"
 : >"$log"
 
-stage initramfs "test programs and busybox initramfs (log: $log)"
+stage initramfs "$arch test programs and busybox initramfs (log: $log)"
 # -static-pie, not -static: since Linux 6.9 x86-64 randomizes the brk of a
 # non-PIE program over 1 GiB above its .bss, and uffd-common.c maps shmem
 # at the fixed hint 1 GiB; in about one run in a hundred the heap sat there
@@ -49,7 +67,7 @@ CFLAGS=(-static-pie -O2 -Wall -U_FORTIFY_SOURCE -isystem "$hdr"
 cc() {
 	local out=$1 dir=$2
 	shift 2
-	if ! (cd "$dir" && gcc "${CFLAGS[@]}" -o "$bin/$out" "$@" -lrt -lpthread -lm) >>"$log" 2>&1; then
+	if ! (cd "$dir" && "$CC" "${CFLAGS[@]}" -o "$bin/$out" "$@" -lrt -lpthread -lm) >>"$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		die "could not build the test program $out (log: $log)"
 	fi
@@ -71,12 +89,11 @@ done
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,mnt}
-# busybox-static's binary (checked by scripts/deps.sh).
-cp /bin/busybox "$root/bin/busybox" ||
-	die "/bin/busybox is missing" "apt-get install busybox-static"
+cp "$busybox" "$root/bin/busybox" ||
+	die "could not copy $busybox into the initramfs" "check disk space and rerun"
 install -m 755 "$RIG_TOP/scripts/guest/init" "$root/init"
 cp "$bin"/* "$root/tests/"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$GUEST/initramfs.cpio.gz" ||
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz" ||
 	die "could not pack the initramfs" "is cpio installed?"
-echo "$key" >"$GUEST/.rig-key"
-info "$(ls "$bin" | tr '\n' ' ')-> $GUEST/initramfs.cpio.gz ($(du -k "$GUEST/initramfs.cpio.gz" | cut -f1) KiB)"
+echo "$key" >"$out/.rig-key"
+info "$(ls "$bin" | tr '\n' ' ')-> $out/initramfs.cpio.gz ($(du -k "$out/initramfs.cpio.gz" | cut -f1) KiB)"

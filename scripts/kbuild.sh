@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# kbuild.sh VARIANT: configure (tinyconfig + fragments) and build bzImage of
-# the patched tree in build/kbuild/VARIANT, incrementally.
+# kbuild.sh VARIANT: configure (tinyconfig + fragments) and build the
+# bootable image (bzImage, or Image for arm64: the variant's "# rig-arch:")
+# of the patched tree in build/kbuild/VARIANT, incrementally.
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: kbuild.sh VARIANT}
 need_variant "$variant"
+KARCH=$(variant_arch "$variant")
+target=$(image_target "$variant")
 [ -f "$TREE/.rig-overlay" ] ||
 	die "$TREE is missing or half-updated" "run scripts/overlay.sh (make run does)"
 out=$KOUT/$variant
 log=$LOGS/build-$variant.log
 mkdir -p "$out" "$LOGS"
-frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/$variant.config")
+# base.config, then the architecture's additions, then the variant's.
+frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/arch-$KARCH.config"
+       "$RIG_TOP/scripts/configs/$variant.config")
+[ -f "${frags[1]}" ] || die "no ${frags[1]}" "add the $KARCH fragment or fix '# rig-arch:' in $variant.config"
 
 # A failing make prints the errors of this attempt; the log keeps it all.
 run_make() {
@@ -67,11 +73,11 @@ if [ "$(cat "$out/.rig-config" 2>/dev/null)" != "$sum" ] || [ ! -f "$out/.config
 	echo "$sum" >"$out/.rig-config"
 fi
 
-stage build "$variant: bzImage (log: $log)"
-if ! run_make -j"$JOBS" bzImage; then
+stage build "$variant: $KARCH $target (log: $log)"
+if ! run_make -j"$JOBS" "$target"; then
 	# A transient -j failure was seen on these machines: retry once alone.
 	info "build failed; retrying once with -j1 to rule out a transient"
-	run_make bzImage || die "$variant: kernel build failed (log: $log)" \
+	run_make "$target" || die "$variant: kernel build failed (log: $log)" \
 		"fix the error above; 'make run' resumes incrementally"
 fi
 run_make headers_install ||
@@ -79,4 +85,4 @@ run_make headers_install ||
 [ -s "$out/usr/include/linux/userfaultfd.h" ] ||
 	die "$variant: UAPI headers are empty in $out/usr/include" "apt-get install rsync"
 # What this build compiled: 0 when nothing changed.
-info "$variant: bzImage built; $(grep -cE '^  (CC|RUSTC|AS|BINDGEN|HOSTCC)( |\[)' "$log" || true) objects compiled"
+info "$variant: $target built; $(grep -cE '^  (CC|RUSTC|AS|BINDGEN|HOSTCC)( |\[)' "$log" || true) objects compiled"

@@ -11,7 +11,7 @@ KOUT=$BUILD/kbuild			# one O= directory per variant
 GUEST=$BUILD/guest			# test programs and initramfs per variant
 LOGS=$BUILD/logs
 TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
-VARIANTS="default nomarker conly debug noinline"	# see scripts/configs/<variant>.config
+VARIANTS="default nomarker conly debug noinline arm64"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.
 KMAKE_VARS=(LLVM=-22 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
@@ -51,8 +51,39 @@ kernel_version() {
 		"$1/Makefile"
 }
 
+# kmake ARGS...: make in the patched tree for $KARCH (x86 unless a script
+# set it from its variant: see variant_arch). ARCH is always given, so that
+# an ARCH in the caller's environment cannot leak into a build.
+KARCH=${KARCH:-x86}
 kmake() {
-	make -C "$TREE" "${KMAKE_VARS[@]}" "$@"
+	make -C "$TREE" "${KMAKE_VARS[@]}" ARCH="$KARCH" "$@"
+}
+
+# variant_arch VARIANT: the kernel's ARCH for a variant, from the
+# "# rig-arch: ARCH" line of its fragment; x86 when it has none.
+variant_arch() {
+	local a
+	a=$(sed -n 's/^# rig-arch: *//p' "$RIG_TOP/scripts/configs/$1.config")
+	echo "${a:-x86}"
+}
+
+# image_target VARIANT: the make target of its bootable image;
+# kernel_image VARIANT: where kbuild.sh leaves that image.
+image_target() {
+	case $(variant_arch "$1") in
+	arm64) echo Image ;;
+	*) echo bzImage ;;
+	esac
+}
+kernel_image() {
+	echo "$KOUT/$1/arch/$(variant_arch "$1")/boot/$(image_target "$1")"
+}
+
+# guest_dir VARIANT: its test programs and initramfs, one per architecture
+# (the UAPI headers the programs build against are the same for every
+# variant of an architecture).
+guest_dir() {
+	echo "$GUEST/$(variant_arch "$1")"
 }
 
 # The run's record. The first rig script of a run (make run, check, bench,
