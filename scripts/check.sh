@@ -8,6 +8,9 @@
 #     conly     upstream C (no Rust zap path): built, and its persist and
 #               entries results must equal default's mm_zap=c boot, which
 #               shows that the C oracle behaves as upstream does;
+#     arm64     default's configuration built for arm64 and booted under
+#               qemu-system-aarch64 -M virt: both paths, every suite,
+#               identical results (another page table layout, contpte);
 #     debug     KASAN, lockdep, page table check, panic on warning, under
 #               mm_zap=rust: KUnit, uffd-unit-tests, pagemap_ioctl and one
 #               short soak round in the same boot (every other suite, at
@@ -23,7 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 
 rig_begin "make check"
-variants=${CHECK_VARIANTS:-default nomarker conly debug}
+variants=${CHECK_VARIANTS:-default nomarker conly arm64 debug}
 for v in $variants; do need_variant "$v"; done
 [[ " $variants " != *" conly "* || " $variants " == *" default "*" conly "* ]] ||
 	die "conly is compared with default: CHECK_VARIANTS must have default before it"
