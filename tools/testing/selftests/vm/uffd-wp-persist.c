@@ -753,6 +753,11 @@ FIXTURE_VARIANT_ADD(wp, memfd_private) {
 	.private = true,
 };
 
+FIXTURE_VARIANT_ADD(wp, tmpfs_private) {
+	.kind = MEM_TMPFS_FILE,
+	.private = true,
+};
+
 FIXTURE_SETUP(wp)
 {
 	ctx_init(&self->c);
@@ -901,6 +906,68 @@ TEST_F_TIMEOUT(wp, punch_hole_swapped, 30)
 	punch(_metadata, c);
 	check_private_after_hole(_metadata, c, true,
 				 "hole punch keeps private swap entries");
+}
+
+/*
+ * Pages of a private mapping that were read, not written, map the file's
+ * own folios: a hole punch must zap them (should_zap_folio() of a file
+ * folio, even without even_cows) and re-arm their marker; they then read
+ * the hole.  The written (COWed) pages keep their private data.
+ */
+TEST_F_TIMEOUT(wp, punch_hole_read_private, 30)
+{
+	struct wp_ctx *c = &self->c;
+	int i;
+
+	if (!variant->private)
+		SKIP(return, "only private mappings keep pages across a hole punch");
+	if (!prepare(_metadata, c, 0))
+		return;
+	for (i = NR_POPULATED; i < NR_PAGES; i++) {
+		ASSERT_EQ(1, pwrite(c->fd, (char[]){ child_value(i) }, 1,
+				    (off_t)i * c->psize));
+		/* the marker's read fault maps the file page, still wp */
+		ASSERT_EQ(child_value(i), read_byte(page_addr(c, i)));
+		expect_pagemap(_metadata, c, page_addr(c, i), 1, 0, 1,
+			       "file page read through the private mapping");
+	}
+	punch(_metadata, c);
+	for (i = 0; i < NR_PAGES; i++)
+		check_protected(_metadata, c, i, initial_data(i),
+				i < NR_POPULATED,
+				"hole punch zaps the file pages of a private mapping");
+}
+
+/*
+ * COWed pages of a private file mapping, swapped out while protected
+ * (try_to_unmap_one() keeps uffd-wp in the swap pte), then zapped by
+ * MADV_DONTNEED: zap_nonpresent_ptes() frees the swap entries and,
+ * the vma being file-backed, zap_install_uffd_wp_if_needed() re-arms a
+ * marker from the swap pte's uffd-wp bit.  The page then reads the file
+ * (the COW data is gone) and a write still raises the WP fault.
+ */
+TEST_F_TIMEOUT(wp, dontneed_swapped, 30)
+{
+	struct wp_ctx *c = &self->c;
+	int i;
+
+	if (!variant->private)
+		SKIP(return, "only private COW pages become swap entries");
+	if (!swap_active())
+		SKIP(return, "no active swap in /proc/swaps");
+	if (!prepare(_metadata, c, 0))
+		return;
+	ASSERT_EQ(0, madvise(c->base, NR_POPULATED * c->psize, MADV_PAGEOUT));
+	for (i = 0; i < NR_POPULATED; i++) {
+		if (pagemap_read(c->pagemap_fd, page_addr(c, i)) & PM_PRESENT)
+			SKIP(return, "pages did not leave memory on MADV_PAGEOUT");
+		expect_pagemap(_metadata, c, page_addr(c, i), 0, 1, 1,
+			       "swapped out with uffd-wp");
+	}
+	ASSERT_EQ(0, madvise(c->base, c->len, MADV_DONTNEED));
+	for (i = 0; i < NR_PAGES; i++)
+		check_protected(_metadata, c, i, 0, false,
+				"MADV_DONTNEED of swapped COW pages re-arms markers");
 }
 
 TEST_F_TIMEOUT(wp, madv_remove, 30)
@@ -1355,6 +1422,456 @@ TEST_F_TIMEOUT(thp, partial_protect_partial_zap, 30)
 			  "THP part unprotected and zapped");
 	check_unprotected(_metadata, c, 100, pattern(100 % 32), 0,
 			  "THP part unprotected, not zapped");
+}
+
+/* ---- large folios zapped in batches, and the rss counters ---- */
+
+/*
+ * zap_present_ptes() takes all the ptes of a large folio in one batch
+ * (folio_pte_batch()), zap_nonpresent_ptes() consecutive swap entries;
+ * each batch must leave a marker on every protected pte and move the rss
+ * counters by its length.  The tests below check every page of the
+ * zapped ranges (pagemap, data, the WP fault) and /proc/self/status.
+ */
+#define MTHP_DIR	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB"
+#define MTHP_PAGES	16	/* pages per 64K folio (4K pages) */
+#define BIG_PAGES	512	/* 2 MiB: one PMD THP; rss moves well beyond the slack */
+
+/* A sysfs knob set for one test and restored by its teardown. */
+struct knob {
+	char path[128];
+	char saved[32];		/* "" when nothing was changed */
+};
+
+/* Set @k's file @path to @val (the selected [value] is saved). */
+static bool knob_set(struct knob *k, const char *path, const char *val)
+{
+	char buf[256], *b, *e;
+	ssize_t n;
+	int fd;
+
+	k->saved[0] = '\0';
+	snprintf(k->path, sizeof(k->path), "%s", path);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	b = strchr(buf, '[');
+	e = b ? strchr(b, ']') : NULL;
+	if (e) {
+		*e = '\0';
+		snprintf(k->saved, sizeof(k->saved), "%s", b + 1);
+	}
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val);
+}
+
+static void knob_restore(struct knob *k)
+{
+	int fd;
+
+	if (!k->saved[0])
+		return;
+	fd = open(k->path, O_WRONLY);
+	if (fd < 0 || write(fd, k->saved, strlen(k->saved)) < 0)
+		fprintf(stderr, "# could not restore %s to %s\n", k->path, k->saved);
+	if (fd >= 0)
+		close(fd);
+	k->saved[0] = '\0';
+}
+
+/* @key's value in kB in /proc/self/status (RssAnon:, VmSwap:, ...). */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			val = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/*
+ * The rss counters are per-cpu counters: /proc/self/status reads their
+ * global part, off by less than the batch (32) per CPU.  The deltas the
+ * tests expect are hundreds of pages.
+ */
+static long rss_slack_kb(void)
+{
+	return 32 * sysconf(_SC_NPROCESSORS_CONF) * (getpagesize() / 1024);
+}
+
+#define ASSERT_RSS_DELTA(key, before, pages, why)			\
+	do {								\
+		long __d = (before) - status_kb(key);			\
+		long __want = (long)(pages) * (getpagesize() / 1024);	\
+		ASSERT_GE(rss_slack_kb(), labs(__d - __want))		\
+			TH_LOG("%s: %s went down by %ld kB, not %ld",	\
+			       why, key, __d, __want);			\
+	} while (0)
+
+/* Whether the @nr pages at @i are one large folio each @per pages. */
+static bool large_folios(struct wp_ctx *c, int i, int nr, int per)
+{
+	uint64_t e, pfn0 = 0;
+	int j;
+
+	for (j = 0; j < nr; j++) {
+		e = pagemap_read(c->pagemap_fd, page_addr(c, i + j));
+		if (page_is_thp(c->pagemap_fd, page_addr(c, i + j)) != 1)
+			return false;
+		if ((i + j) % per == 0)
+			pfn0 = (e & PM_PFN_MASK) - (i + j) % per;
+		else if ((e & PM_PFN_MASK) != pfn0 + (i + j) % per)
+			return false;
+	}
+	return true;
+}
+
+static char big_data(int i)
+{
+	return pattern(i % 32);
+}
+
+/* A 64K-aligned mapping of @len bytes of @fd (or anonymous memory). */
+static char *map_aligned(size_t len, int prot, int flags, int fd)
+{
+	const size_t align = MTHP_PAGES * 4096UL * 32;	/* 2M */
+	char *area = mmap(NULL, len + align, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	area = (char *)(((uintptr_t)area + align - 1) & ~(align - 1));
+	return mmap(area, len, prot, flags | MAP_FIXED, fd, 0);
+}
+
+/* Page ranges zapped by the large-folio tests: [first, end). */
+struct range {
+	int first, end;
+};
+
+/*
+ * For 64K folios: a whole folio, the middle of one, a range that starts
+ * and ends inside folios (crossing two boundaries) and a run of whole
+ * folios; pages outside the ranges stay mapped.  For a PMD-sized THP the
+ * same ranges fall inside one folio.
+ */
+static const struct range big_zaps[] = {
+	{ 0, 16 }, { 20, 28 }, { 40, 72 }, { 128, 400 }, { 450, 452 },
+};
+
+static bool in_zaps(int i)
+{
+	unsigned int r;
+
+	for (r = 0; r < ARRAY_SIZE(big_zaps); r++)
+		if (i >= big_zaps[r].first && i < big_zaps[r].end)
+			return true;
+	return false;
+}
+
+static int zap_ranges(struct __test_metadata *_metadata, struct wp_ctx *c,
+		      int advice)
+{
+	unsigned int r;
+	int n = 0;
+
+	for (r = 0; r < ARRAY_SIZE(big_zaps); r++) {
+		ASSERT_EQ(0, madvise(page_addr(c, big_zaps[r].first),
+				     (big_zaps[r].end - big_zaps[r].first) * c->psize,
+				     advice));
+		n += big_zaps[r].end - big_zaps[r].first;
+	}
+	return n;
+}
+
+/*
+ * check_protected() on every zapped page, on the pages next to a zapped
+ * range and on one in 8 of the others; the rest (mapped, protected, not
+ * zapped) only their pagemap bits and data: each WP fault costs a round
+ * trip to the handler thread.
+ */
+static void check_big_page(struct __test_metadata *_metadata, struct wp_ctx *c,
+			   int i, char data, bool mapped, const char *why)
+{
+	if (!mapped || i % 8 == 0 || in_zaps(i - 1) || in_zaps(i + 1)) {
+		check_protected(_metadata, c, i, data, mapped, why);
+		return;
+	}
+	expect_pagemap(_metadata, c, page_addr(c, i), 1, 0, 1, why);
+	expect_read(_metadata, c, page_addr(c, i), data, why);
+}
+
+/*
+ * Protect the whole of @c (populated, large folios), zap big_zaps with
+ * MADV_DONTNEED: every zapped page must carry a marker (its data stays
+ * in the page cache), every other page its wp pte; RssShmem (or RssFile)
+ * goes down by the pages zapped.
+ */
+static void protected_large_zap(struct __test_metadata *_metadata,
+				struct wp_ctx *c, const char *rss_key,
+				const char *why)
+{
+	long rss;
+	int i, n;
+
+	setup_uffd(_metadata, c, UFFD_FEATURE_WP_HUGETLBFS_SHMEM, c->psize);
+	ASSERT_EQ(0, uffd_wp(c->uffd, (unsigned long)c->base, c->len, true));
+	for (i = 0; i < BIG_PAGES; i++)
+		expect_pagemap(_metadata, c, page_addr(c, i), 1, 0, 1, why);
+	rss = status_kb(rss_key);
+	n = zap_ranges(_metadata, c, MADV_DONTNEED);
+	ASSERT_RSS_DELTA(rss_key, rss, n, why);
+	for (i = 0; i < BIG_PAGES; i++)
+		check_big_page(_metadata, c, i, big_data(i), !in_zaps(i), why);
+}
+
+FIXTURE(large) {
+	struct wp_ctx c;
+	struct knob knob;
+};
+
+FIXTURE_SETUP(large)
+{
+	ctx_init(&self->c);
+	self->knob.saved[0] = '\0';
+}
+
+FIXTURE_TEARDOWN(large)
+{
+	ctx_cleanup(&self->c);
+	knob_restore(&self->knob);
+}
+
+static void big_init(struct __test_metadata *_metadata, struct wp_ctx *c,
+		     enum mem_kind kind, bool private)
+{
+	c->kind = kind;
+	c->private = private;
+	c->psize = getpagesize();
+	c->len = BIG_PAGES * c->psize;
+	c->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, c->pagemap_fd);
+}
+
+/*
+ * A memfd of BIG_PAGES pages written through write() (so that the page
+ * cache takes the THPs shmem_enabled allows), mapped 2M-aligned with
+ * MADV_NOHUGEPAGE (faults then map the THPs' pages with ptes, never a
+ * PMD) and every page touched: written through a shared mapping, read
+ * through a private one (page cache folios, not COWed).
+ */
+static void map_big_memfd(struct __test_metadata *_metadata, struct wp_ctx *c,
+			  bool private)
+{
+	int i;
+
+	big_init(_metadata, c, MEM_MEMFD, private);
+	c->fd = memfd_create("uffd-wp-persist-large", MFD_CLOEXEC);
+	ASSERT_LE(0, c->fd);
+	ASSERT_EQ(0, ftruncate(c->fd, c->len));
+	for (i = 0; i < BIG_PAGES; i++)
+		ASSERT_EQ(1, pwrite(c->fd, (char[]){ big_data(i) }, 1,
+				    (off_t)i * c->psize));
+	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+			      private ? MAP_PRIVATE : MAP_SHARED, c->fd);
+	ASSERT_NE(MAP_FAILED, c->base);
+	ASSERT_EQ(0, madvise(c->base, c->len, MADV_NOHUGEPAGE));
+	for (i = 0; i < BIG_PAGES; i++) {
+		ASSERT_EQ(big_data(i), read_byte(page_addr(c, i)));
+		if (!private)
+			*page_addr(c, i) = big_data(i);
+	}
+	ASSERT_GE(0, smaps_kb(c->base, "FilePmdMapped:"));
+	ASSERT_GE(0, smaps_kb(c->base, "ShmemPmdMapped:"));
+}
+
+/*
+ * 64K shmem folios (hugepages-64kB/shmem_enabled: in 6.12 for anonymous
+ * shared memory only), faulted before uffd is armed so that each fault
+ * maps a whole folio: 16 ptes (a contiguous range on arm64), zapped in
+ * batches of up to 16.
+ */
+TEST_F_TIMEOUT(large, shmem_mthp_dontneed, 60)
+{
+	struct wp_ctx *c = &self->c;
+	int i;
+
+	if (!check_uffd(_metadata, UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return;
+	if (!knob_set(&self->knob, MTHP_DIR "/shmem_enabled", "always"))
+		SKIP(return, "no " MTHP_DIR "/shmem_enabled (shmem mTHP)");
+	big_init(_metadata, c, MEM_SHMEM_ANON, false);
+	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1);
+	ASSERT_NE(MAP_FAILED, c->base);
+	for (i = 0; i < BIG_PAGES; i++)
+		*page_addr(c, i) = big_data(i);
+	if (!large_folios(c, 0, BIG_PAGES, MTHP_PAGES))
+		SKIP(return, "no 64K shmem folios");
+	protected_large_zap(_metadata, c, "RssShmem:",
+			    "protected 64K shmem folios zapped in batches");
+}
+
+/* Shared memfd THPs mapped by ptes (map_big_memfd()). */
+TEST_F_TIMEOUT(large, shmem_pte_mapped_thp_dontneed, 60)
+{
+	struct wp_ctx *c = &self->c;
+
+	if (!check_uffd(_metadata, UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return;
+	if (!knob_set(&self->knob, THP_SYSFS, "always"))
+		SKIP(return, "cannot enable shmem THP in " THP_SYSFS);
+	map_big_memfd(_metadata, c, false);
+	if (!large_folios(c, 0, BIG_PAGES, 512))
+		SKIP(return, "the memfd did not get THPs");
+	protected_large_zap(_metadata, c, "RssShmem:",
+			    "protected PTE-mapped shmem THP zapped in batches");
+}
+
+/*
+ * The same THPs through a private mapping, read and not COWed: the ptes
+ * map the page cache's folios in a file-backed vma, so the zapped ones
+ * become markers (shmem folios count as RssShmem in any mapping).
+ */
+TEST_F_TIMEOUT(large, private_thp_dontneed, 60)
+{
+	struct wp_ctx *c = &self->c;
+
+	if (!check_uffd(_metadata, UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return;
+	if (!knob_set(&self->knob, THP_SYSFS, "always"))
+		SKIP(return, "cannot enable shmem THP in " THP_SYSFS);
+	map_big_memfd(_metadata, c, true);
+	if (!large_folios(c, 0, BIG_PAGES, 512))
+		SKIP(return, "the memfd did not get THPs");
+	protected_large_zap(_metadata, c, "RssShmem:",
+			    "private mapping of shmem THPs zapped in batches");
+}
+
+/*
+ * 64K anonymous folios (hugepages-64kB/enabled), uffd-wp protected:
+ * zaps on anonymous memory drop wp with the pages (no marker); RssAnon
+ * goes down by the pages zapped.  A child shares the folios (COW) and
+ * unmaps its own ranges: its RssAnon goes down, the parent's data and
+ * protection stay.
+ */
+TEST_F_TIMEOUT(large, anon_mthp_zap_rss, 60)
+{
+	struct wp_ctx *c = &self->c;
+	long rss;
+	pid_t pid;
+	int i, n;
+
+	if (!check_uffd(_metadata, 0))
+		return;
+	if (!knob_set(&self->knob, MTHP_DIR "/enabled", "always"))
+		SKIP(return, "no " MTHP_DIR "/enabled (anonymous mTHP)");
+	/* (of the kinds, only hugetlbfs changes what the checks expect) */
+	big_init(_metadata, c, MEM_SHMEM_ANON, true);
+	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	ASSERT_NE(MAP_FAILED, c->base);
+	for (i = 0; i < BIG_PAGES; i++)
+		*page_addr(c, i) = big_data(i);
+	if (!large_folios(c, 0, BIG_PAGES, MTHP_PAGES))
+		SKIP(return, "no 64K anonymous folios");
+
+	/* a child's zap of COW-shared large folios */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		rss = status_kb("RssAnon:");
+		n = 0;
+		for (i = 0; i < (int)ARRAY_SIZE(big_zaps); i++) {
+			if (munmap(page_addr(c, big_zaps[i].first),
+				   (big_zaps[i].end - big_zaps[i].first) * c->psize))
+				_exit(2);
+			n += big_zaps[i].end - big_zaps[i].first;
+		}
+		rss -= status_kb("RssAnon:");
+		_exit(labs(rss - n * (long)(c->psize / 1024)) <= rss_slack_kb() ? 0 : 1);
+	}
+	ASSERT_EQ(0, wait_child(pid, CHILD_TIMEOUT_MS))
+		TH_LOG("child: RssAnon after munmap of COW-shared 64K folios");
+
+	setup_uffd(_metadata, c, 0, c->psize);
+	ASSERT_EQ(0, uffd_wp(c->uffd, (unsigned long)c->base, c->len, true));
+	rss = status_kb("RssAnon:");
+	n = zap_ranges(_metadata, c, MADV_DONTNEED);
+	ASSERT_RSS_DELTA("RssAnon:", rss, n, "anonymous 64K folios zapped");
+	for (i = 0; i < BIG_PAGES; i++) {
+		if (in_zaps(i)) {
+			/* anonymous zaps drop everything: zero page, no wp */
+			expect_pagemap(_metadata, c, page_addr(c, i), 0, 0, 0,
+				       "anon zap drops wp");
+			check_unprotected(_metadata, c, i, 0, 0,
+					  "anon zap drops wp");
+		} else {
+			check_big_page(_metadata, c, i, big_data(i), true,
+				       "anon large folio not zapped");
+		}
+	}
+}
+
+/*
+ * COWed pages of a private memfd mapping swapped out while protected,
+ * then zapped: MADV_DONTNEED leaves markers (file-backed vma) and VmSwap
+ * goes down by the swap entries freed; munmap frees the rest.
+ */
+TEST_F_TIMEOUT(large, private_cow_swapped_zap, 60)
+{
+	struct wp_ctx *c = &self->c;
+	int i, n, swapped, try;
+	long swap, swap0;
+
+	if (!check_uffd(_metadata, UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return;
+	if (!swap_active())
+		SKIP(return, "no active swap in /proc/swaps");
+	swap0 = status_kb("VmSwap:");
+	map_big_memfd(_metadata, c, true);
+	for (i = 0; i < BIG_PAGES; i++)	/* COW: anonymous copies */
+		*page_addr(c, i) = new_value(i);
+	setup_uffd(_metadata, c, UFFD_FEATURE_WP_HUGETLBFS_SHMEM, c->psize);
+	ASSERT_EQ(0, uffd_wp(c->uffd, (unsigned long)c->base, c->len, true));
+	for (try = 0, swapped = 0; try < 3 && swapped < BIG_PAGES; try++) {
+		if (madvise(c->base, c->len, MADV_PAGEOUT))
+			SKIP(return, "MADV_PAGEOUT: %s", strerror(errno));
+		for (i = 0, swapped = 0; i < BIG_PAGES; i++)
+			swapped += !!(pagemap_read(c->pagemap_fd,
+						   page_addr(c, i)) & PM_SWAP);
+	}
+	if (swapped < BIG_PAGES)
+		SKIP(return, "%d of %d pages swapped out", swapped, BIG_PAGES);
+	for (i = 0; i < BIG_PAGES; i++)
+		expect_pagemap(_metadata, c, page_addr(c, i), 0, 1, 1,
+			       "protected COW page swapped out");
+	swap = status_kb("VmSwap:");
+	n = zap_ranges(_metadata, c, MADV_DONTNEED);
+	ASSERT_RSS_DELTA("VmSwap:", swap, n, "swap entries zapped");
+	for (i = 0; i < BIG_PAGES; i++) {
+		if (in_zaps(i))	/* marker over the file's data */
+			check_protected(_metadata, c, i, big_data(i), false,
+					"zapped swapped COW page: marker");
+		else		/* swap entry: swapped in, still protected */
+			check_protected(_metadata, c, i, new_value(i), false,
+					"swapped COW page not zapped");
+	}
+	/* the pages not zapped were swapped in by the checks */
+	swap = status_kb("VmSwap:");
+	ASSERT_GE(rss_slack_kb(), labs(swap - swap0))
+		TH_LOG("VmSwap %ld kB after swap-in, %ld before", swap, swap0);
 }
 
 TEST_HARNESS_MAIN
