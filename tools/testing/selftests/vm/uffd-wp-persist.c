@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -135,6 +136,22 @@ struct wp_ctx {
 	int pagemap_fd;
 	struct uffd_handler h;
 };
+
+/*
+ * Every test runs on one CPU: a folio a fault just added sits in that
+ * CPU's LRU batch until drained, and MADV_PAGEOUT drains only the local
+ * CPU's (lru_add_drain()): on another CPU it could not isolate the folio
+ * and the test skipped, now and then, with "pages did not leave memory".
+ */
+__attribute__((constructor)) static void run_on_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu > 0 ? cpu : 0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
 
 static sigjmp_buf sigbus_jmp;
 static int sigbus_armed;	/* accessed with __atomic_*() */
