@@ -16,13 +16,14 @@ VARIANT ?= default
 MAKEOVERRIDES :=
 export KSRC SUITES JOBS BUILD BENCH_VARIANT
 
-.PHONY: help run check bench soak patches deps tree kernel clean distclean
+.PHONY: help run check bench soak mutants patches deps tree kernel clean distclean
 
 help:
 	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug noinline arm64; ARCH=arm64 = VARIANT=arm64)"
 	@echo "make check     the whole test suite (what CI runs)"
 	@echo "make bench     C vs Rust zap path: instructions and wall time per page (ARCH=arm64 or BENCH_VARIANT=V: on another kernel)"
 	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"
+	@echo "make mutants   break the Rust path one line at a time (scripts/mutants.txt): the tests must notice"
 	@echo "make patches   write the patch series to build/patches, build each step"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
 	@echo "Options: KSRC=/path/to/linux-6.12.y  SUITES=upstream,persist  JOBS=3"
@@ -38,6 +39,9 @@ bench:
 
 soak:
 	@scripts/soak.sh $(DURATION)
+
+mutants:
+	@scripts/mutants.sh $(MUTANTS)
 
 patches:
 	@scripts/patches.sh --build

@@ -11,7 +11,8 @@
 variant=${1:?usage: boot.sh VARIANT MODE SUITES [TAG]} mode=${2:?} suites=${3:?}
 tag=${4:+-$4}
 need_variant "$variant"
-kernel=$(kernel_image "$variant")
+# BOOT_KERNEL: another image of this variant's configuration (make mutants).
+kernel=${BOOT_KERNEL:-$(kernel_image "$variant")}
 initrd=$(guest_dir "$variant")/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no kernel at $kernel" "run scripts/kbuild.sh $variant"
 [ -f "$initrd" ] || die "no initramfs at $initrd" "run scripts/guest.sh $variant"

@@ -15,6 +15,9 @@
 #               mm_zap=rust: KUnit, uffd-unit-tests, pagemap_ioctl and one
 #               short soak round in the same boot (every other suite, at
 #               a smaller size), then the branch report;
+#     after default, three mutants of the Rust path (make mutants), a
+#     different three at each commit: each must be killed (or survive if
+#     the list calls it equivalent);
 #  2. the quality gates (scripts/gates.sh): host tests, rustfmt, clippy, the
 #     inlined C helpers, and the patch series regenerated, checkpatch-clean
 #     and equal to the tree.
@@ -70,7 +73,12 @@ bg_start
 for v in $variants; do
 	case $v in
 	default)
-		"$RIG_TOP/scripts/run.sh" default || status=1 ;;
+		"$RIG_TOP/scripts/run.sh" default || status=1
+		# Three mutants of scripts/mutants.txt, a different three at
+		# each commit, against default's C boot: the harness runs.
+		MUTANT_SAMPLE=3 MUTANT_ORACLE=default-c \
+			timed "mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||
+			status=1 ;;
 	conly)
 		MODES=c SUITES=persist,entries COMPARE_WITH=default-c \
 			"$RIG_TOP/scripts/run.sh" conly || status=1 ;;
