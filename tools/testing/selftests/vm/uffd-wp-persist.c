@@ -82,8 +82,6 @@
 #define EXPECT_SHMEM_TRUNCATE_KEEPS_WP	1
 #define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
 
-#define KPF_THP			22
-
 #define NR_PAGES		4	/* pages per test mapping */
 #define NR_POPULATED		2	/* pages [0, NR_POPULATED) are written */
 #define HPAGE_SIZE		(2UL << 20)
@@ -275,24 +273,6 @@ static long smaps_kb(void *addr, const char *field)
 	}
 	fclose(f);
 	return val;
-}
-
-/* 1: page backing @addr is part of a THP, 0: it is not, -1: unknown. */
-static int page_is_thp(int pagemap_fd, void *addr)
-{
-	uint64_t ent = pagemap_read(pagemap_fd, addr), flags;
-	int fd, ret = -1;
-
-	if (ent == ~0ULL || !(ent & PM_PRESENT) || !(ent & PM_PFN_MASK))
-		return -1;
-	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &flags, sizeof(flags),
-		  (ent & PM_PFN_MASK) * sizeof(flags)) == sizeof(flags))
-		ret = !!(flags & (1ULL << KPF_THP));
-	close(fd);
-	return ret;
 }
 
 static int kmsg_open(void)
@@ -1450,54 +1430,8 @@ TEST_F_TIMEOUT(thp, partial_protect_partial_zap, 30)
  * counters by its length.  The tests below check every page of the
  * zapped ranges (pagemap, data, the WP fault) and /proc/self/status.
  */
-#define MTHP_DIR	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB"
 #define MTHP_PAGES	16	/* pages per 64K folio (4K pages) */
 #define BIG_PAGES	512	/* 2 MiB: one PMD THP; rss moves well beyond the slack */
-
-/* A sysfs knob set for one test and restored by its teardown. */
-struct knob {
-	char path[128];
-	char saved[32];		/* "" when nothing was changed */
-};
-
-/* Set @k's file @path to @val (the selected [value] is saved). */
-static bool knob_set(struct knob *k, const char *path, const char *val)
-{
-	char buf[256], *b, *e;
-	ssize_t n;
-	int fd;
-
-	k->saved[0] = '\0';
-	snprintf(k->path, sizeof(k->path), "%s", path);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	b = strchr(buf, '[');
-	e = b ? strchr(b, ']') : NULL;
-	if (e) {
-		*e = '\0';
-		snprintf(k->saved, sizeof(k->saved), "%s", b + 1);
-	}
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val);
-}
-
-static void knob_restore(struct knob *k)
-{
-	int fd;
-
-	if (!k->saved[0])
-		return;
-	fd = open(k->path, O_WRONLY);
-	if (fd < 0 || write(fd, k->saved, strlen(k->saved)) < 0)
-		fprintf(stderr, "# could not restore %s to %s\n", k->path, k->saved);
-	if (fd >= 0)
-		close(fd);
-	k->saved[0] = '\0';
-}
 
 /* @key's value in kB in /proc/self/status (RssAnon:, VmSwap:, ...). */
 static long status_kb(const char *key)

@@ -3,10 +3,24 @@
  * Seeded, randomized differential stress test of userfaultfd write-protect
  * (uffd-wp) and its PTE markers across zaps.
  *
- * A small region per memory kind (shmem memfd, private anonymous memory
- * with UFFD_FEATURE_WP_UNPOPULATED, hugetlb memfd) is registered in WP mode
- * and a model keeps, per page, the expected data version and whether it is
- * write-protected.  A xorshift PRNG seeded by -s picks the operations, so
+ * A small region per memory kind is registered in WP mode and a model
+ * keeps, per page, the expected data version and whether it is
+ * write-protected.  The kinds (-m):
+ *
+ * - shmem: a shmem memfd, MAP_SHARED;
+ * - anon: private anonymous memory with UFFD_FEATURE_WP_UNPOPULATED;
+ * - hugetlb: a hugetlb memfd, MAP_SHARED, 2M pages;
+ * - private: a shmem memfd with data, MAP_PRIVATE: written pages become
+ *   anonymous COW copies in a file-backed vma, and MADV_PAGEOUT swaps them
+ *   out with their uffd-wp bit (a uffd-wp swap pte);
+ * - anon64k, shmem64k: private anonymous and shared anonymous memory
+ *   backed by 64K folios (hugepages-64kB/enabled and shmem_enabled set to
+ *   "always" for the run): every page is written before the region is
+ *   registered (and again after each munmap + mmap), since faults in a
+ *   uffd-armed vma map one page at a time; their ranged operations span up
+ *   to 20 pages, so zaps take whole folios, parts and folio boundaries.
+ *
+ *  A xorshift PRNG seeded by -s picks the operations, so
  * the sequence depends on the seed only.  After every operation the effects
  * are checked against the model: exactly one WP event per write to a
  * protected page and none otherwise, data, and the pagemap uffd-wp bit.
@@ -19,29 +33,39 @@
  * - MADV_DONTNEED: file memory keeps data and wp (zap leaves a marker,
  *   zap_install_uffd_wp_if_needed()); anon loses data and wp, markers and
  *   wp swap entries included ("Zap on anonymous always means dropping
- *   everything").
+ *   everything"); a private file mapping loses its COW copies (present or
+ *   swapped out) and reads the file again, and keeps wp (the vma is
+ *   file-backed: a marker replaces the pte).
  * - MADV_PAGEOUT keeps data and wp (marker / wp swap pte); hugetlb refuses it.
  * - fallocate(PUNCH_HOLE) and MADV_REMOVE: data zeroed, markers kept on
  *   shmem and hugetlb (unmap_mapping_range() / hugetlb_vmdelete_list(.., 0)
- *   do not pass ZAP_FLAG_DROP_MARKER).
- * - ftruncate() shrink + grow back: data zeroed; shmem keeps the markers,
+ *   do not pass ZAP_FLAG_DROP_MARKER); a private mapping keeps its COW
+ *   copies (even_cows is false) and MADV_REMOVE refuses it (EACCES).
+ * - ftruncate() shrink + grow back: data zeroed, COW copies of a private
+ *   mapping included (even_cows); shmem keeps the markers,
  *   hugetlb_vmtruncate() passes ZAP_FLAG_DROP_MARKER and drops them.
  * - fork() without UFFD_FEATURE_EVENT_FORK: the child vma is unregistered
  *   and copy_*_pte() clear wp; the parent is unchanged.
  * - mremap() without UFFD_FEATURE_EVENT_REMAP: move_ptes()/move_huge_pte()
  *   clear wp and drop markers (vma_has_uffd_without_event_remap()) and the
  *   new vma is unregistered: the test re-registers, all pages unprotected.
- * - munmap() + mmap(): wp gone, shmem/hugetlb data kept, anon data zero.
+ * - munmap() + mmap(): wp gone, shmem/hugetlb data kept, anon data zero,
+ *   a private mapping reads the file, shared anonymous memory is new.
  *
  * With -j N > 1 every worker runs its own stream (seed + index) on its own
  * regions and on its own slice of a shared shmem region, which one more
- * thread keeps zapping with MADV_DONTNEED / MADV_PAGEOUT.
+ * thread keeps zapping with MADV_DONTNEED / MADV_PAGEOUT.  A single-threaded
+ * run stays on one CPU, so that MADV_PAGEOUT finds the folios it faulted
+ * (not in another CPU's LRU batch).  The summary counts what the run
+ * reached: pages found swapped out after a MADV_PAGEOUT and pages found in
+ * large folios after populating a 64K region.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -63,6 +87,7 @@
 
 /* Expectations that differ between kernels, see the comment above. */
 #define EXPECT_ANON_ZAP_KEEPS_WP	0
+#define EXPECT_PRIVATE_ZAP_KEEPS_WP	1
 #define EXPECT_PUNCH_HOLE_KEEPS_WP	1
 #define EXPECT_SHMEM_TRUNCATE_KEEPS_WP	1
 #define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
@@ -76,22 +101,46 @@
 #define MAX_THREADS		16
 #define MAX_PAGES		(SHARED_PER_WORKER * MAX_THREADS)
 #define MAX_RANGE		4	/* pages per ranged operation */
+#define MTHP_SIZE		(64UL << 10)
+#define MTHP_RANGE		20	/* ... on the 64K kinds: > one folio */
 #define NR_SAMPLES		8	/* bytes checked per page */
 #define POLL_MS			50
 #define CHILD_TIMEOUT_MS	300000
 #define WATCHDOG_S		900
 
-enum kind { K_SHMEM, K_ANON, K_HUGETLB, NR_KINDS, K_SHARED = NR_KINDS };
+enum kind {
+	K_SHMEM, K_ANON, K_HUGETLB, K_PRIVATE, K_ANON64K, K_SHMEM64K,
+	NR_KINDS, K_SHARED = NR_KINDS
+};
 
-static const char * const kind_name[] = {
-	[K_SHMEM] = "shmem", [K_ANON] = "anon", [K_HUGETLB] = "hugetlb",
-	[K_SHARED] = "shared",
+/* How each kind is mapped, and what a zap does to it. */
+static const struct {
+	const char *name;
+	int memfd;		/* memfd_create() flags + 1, 0: no file */
+	int map;		/* mmap() flags */
+	bool anon_vma;		/* vma_is_anonymous(): zaps drop everything */
+	bool cow;		/* writes make private copies of file pages */
+	const char *knob;	/* the mTHP knob that must read "always" */
+} kinds[NR_KINDS + 1] = {
+	[K_SHMEM]	= { "shmem", 1, MAP_SHARED },
+	[K_ANON]	= { "anon", 0, MAP_PRIVATE | MAP_ANONYMOUS, true },
+	[K_HUGETLB]	= { "hugetlb", MFD_HUGETLB + 1, MAP_SHARED },
+	[K_PRIVATE]	= { "private", 1, MAP_PRIVATE, false, true },
+	[K_ANON64K]	= { "anon64k", 0, MAP_PRIVATE | MAP_ANONYMOUS, true,
+			    false, MTHP_DIR "/enabled" },
+	[K_SHMEM64K]	= { "shmem64k", 0, MAP_SHARED | MAP_ANONYMOUS, false,
+			    false, MTHP_DIR "/shmem_enabled" },
+	[K_SHARED]	= { "shared", 1, MAP_SHARED },
 };
 
 #define KS	(1U << K_SHMEM)
 #define KA	(1U << K_ANON)
 #define KH	(1U << K_HUGETLB)
+#define KP	(1U << K_PRIVATE)
+#define KA64	(1U << K_ANON64K)
+#define KS64	(1U << K_SHMEM64K)
 #define KX	(1U << K_SHARED)
+#define KALL	(KS | KA | KH | KP | KA64 | KS64)
 
 enum op {
 	OP_PROTECT, OP_UNPROTECT, OP_READ, OP_WRITE, OP_DONTNEED, OP_PAGEOUT,
@@ -104,23 +153,25 @@ static const struct {
 	unsigned int weight;
 	unsigned int kinds;	/* memory kinds the operation applies to */
 } ops[NR_OPS] = {
-	[OP_PROTECT]	= { "protect",	 20, KS | KA | KH | KX },
-	[OP_UNPROTECT]	= { "unprotect",  8, KS | KA | KH | KX },
-	[OP_READ]	= { "read",	 15, KS | KA | KH | KX },
-	[OP_WRITE]	= { "write",	 20, KS | KA | KH | KX },
-	[OP_DONTNEED]	= { "dontneed",	 10, KS | KA | KH | KX },
-	[OP_PAGEOUT]	= { "pageout",	  6, KS | KA | KX },
-	[OP_PUNCH]	= { "punch",	  4, KS | KH | KX },
-	[OP_REMOVE]	= { "remove",	  3, KS | KH | KX },
-	[OP_TRUNCATE]	= { "truncate",	  3, KS | KH },
-	[OP_FORK]	= { "fork",	  2, KS | KA | KH },
-	[OP_MREMAP]	= { "mremap",	  2, KS | KA | KH },
-	[OP_REMAP]	= { "remap",	  2, KS | KA | KH },
+	[OP_PROTECT]	= { "protect",	 20, KALL | KX },
+	[OP_UNPROTECT]	= { "unprotect",  8, KALL | KX },
+	[OP_READ]	= { "read",	 15, KALL | KX },
+	[OP_WRITE]	= { "write",	 20, KALL | KX },
+	[OP_DONTNEED]	= { "dontneed",	 10, KALL | KX },
+	[OP_PAGEOUT]	= { "pageout",	  6, (KALL & ~KH) | KX },
+	[OP_PUNCH]	= { "punch",	  4, KS | KH | KP | KX },
+	[OP_REMOVE]	= { "remove",	  3, KS | KH | KS64 | KX },
+	[OP_TRUNCATE]	= { "truncate",	  3, KS | KH | KP },
+	[OP_FORK]	= { "fork",	  2, KALL },
+	[OP_MREMAP]	= { "mremap",	  2, KALL },
+	[OP_REMAP]	= { "remap",	  2, KALL },
 };
 
 struct page_model {
 	unsigned char ver;	/* 0: zero page, else data version */
 	bool wp;
+	bool cow;		/* a private copy (ver), not the file's page */
+	unsigned char fver;	/* private kind: the file's data version */
 };
 
 struct region {
@@ -129,7 +180,9 @@ struct region {
 	bool ready;
 	int fd;			/* memfd, -1 for anon */
 	size_t psize;
+	size_t align;		/* of base: psize, or 64K for the 64K kinds */
 	unsigned int npages;
+	unsigned int max_range;	/* pages per ranged operation */
 	size_t len;
 	char *base;		/* read by the handler with __atomic_*() */
 	char *other;		/* reserved slot for mremap */
@@ -182,6 +235,7 @@ static struct {
 	unsigned int kinds;
 	__u64 features;
 	int pagemap_fd;
+	struct knob knobs[NR_KINDS];
 	struct timespec start;
 	struct region shared;
 	/* updated with __atomic_*() */
@@ -189,9 +243,12 @@ static struct {
 	int failed;
 	long done;
 	long progress;
+	/* reach, per kind: updated with __atomic_*() */
+	long swapped[NR_KINDS + 1];	/* pages in swap after MADV_PAGEOUT */
+	long large[NR_KINDS + 1];	/* pages in large folios, populated */
 } g = {
 	.seed = 1, .nops = 2000, .threads = 1,
-	.kinds = KS | KA | KH, .pagemap_fd = -1,
+	.kinds = KALL, .pagemap_fd = -1,
 };
 
 static struct worker workers[MAX_THREADS];
@@ -301,7 +358,7 @@ static int check_data(struct worker *w, struct region *r, char *base,
 			if (c != exp)
 				return fail(w, what,
 					    "%s page %u byte %u: expected %#x (version %u wp %d), read %#x",
-					    kind_name[r->kind], i, j, exp,
+					    kinds[r->kind].name, i, j, exp,
 					    r->pg[i].ver, r->pg[i].wp, c);
 			h = fnv(h, c);
 		}
@@ -411,11 +468,11 @@ static int check_handler(struct worker *w, struct region *r)
 
 	if (err)
 		return fail(w, "handler", "%s: UFFDIO_WRITEPROTECT: %s",
-			    kind_name[r->kind], strerror(err));
+			    kinds[r->kind].name, strerror(err));
 	if (bad)
 		return fail(w, "handler",
 			    "%s: %u event(s) not a WP write fault in the region",
-			    kind_name[r->kind], bad);
+			    kinds[r->kind].name, bad);
 	return 0;
 }
 
@@ -425,12 +482,8 @@ static int map_at(struct region *r, char *addr, int flags)
 {
 	void *p;
 
-	if (r->fd >= 0)
-		p = mmap(addr, r->len, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | flags, r->fd, 0);
-	else
-		p = mmap(addr, r->len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+	p = mmap(addr, r->len, PROT_READ | PROT_WRITE,
+		 kinds[r->kind].map | flags, r->fd, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	if (p != addr) {
@@ -475,9 +528,54 @@ static void region_destroy(struct region *r)
 	r->ready = false;
 }
 
+/* Whether the kind's pages are written before uffd is armed (64K folios). */
+static bool populated(struct region *r)
+{
+	return kinds[r->kind].knob != NULL;
+}
+
+/*
+ * Write every page of a region that uffd does not watch yet, so that each
+ * fault maps a whole 64K folio, and count the pages that got one.
+ */
+static void populate(struct worker *w, struct region *r)
+{
+	unsigned int i, j, large = 0;
+	unsigned char ver;
+
+	for (i = 0; i < r->npages; i++) {
+		ver = next_ver(w);
+		for (j = 0; j < NR_SAMPLES; j++)
+			page_addr(r, i)[sample_off(r, j)] = sample_val(ver, j);
+		r->pg[i].ver = ver;
+		r->pg[i].wp = false;
+	}
+	for (i = 0; i < r->npages; i++)
+		large += page_is_thp(g.pagemap_fd, page_addr(r, i)) == 1;
+	__atomic_add_fetch(&g.large[r->kind], large, __ATOMIC_RELAXED);
+}
+
+/* The private kind's file: a data version per page, written through the fd. */
+static int write_file(struct worker *w, struct region *r)
+{
+	unsigned int i, j;
+	unsigned char c;
+
+	for (i = 0; i < r->npages; i++) {
+		r->pg[i].fver = r->pg[i].ver = next_ver(w);
+		for (j = 0; j < NR_SAMPLES; j++) {
+			c = sample_val(r->pg[i].ver, j);
+			if (pwrite(r->fd, &c, 1, (off_t)i * r->psize +
+				   sample_off(r, j)) != 1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Returns 0, or -1 with a "# skip" reason in @why. */
-static int region_create(struct region *r, enum kind k, unsigned int npages,
-			 char *why, size_t whylen)
+static int region_create(struct worker *w, struct region *r, enum kind k,
+			 unsigned int npages, char *why, size_t whylen)
 {
 	uintptr_t slot;
 	const char *step;
@@ -487,31 +585,38 @@ static int region_create(struct region *r, enum kind k, unsigned int npages,
 	r->fd = r->uffd = -1;
 	r->npages = npages;
 	r->psize = k == K_HUGETLB ? HPAGE_SIZE : (size_t)getpagesize();
+	r->align = kinds[k].knob ? MTHP_SIZE : r->psize;
+	r->max_range = kinds[k].knob ? MTHP_RANGE : MAX_RANGE;
 	r->len = npages * r->psize;
 	step = "memfd_create";
-	if (k != K_ANON) {
+	if (kinds[k].memfd) {
 		r->fd = memfd_create("uffd-wp-stress", MFD_CLOEXEC |
-				     (k == K_HUGETLB ? MFD_HUGETLB : 0));
+				     (kinds[k].memfd - 1));
 		if (r->fd < 0)
 			goto err;
 		step = "ftruncate";
 		if (ftruncate(r->fd, r->len))
 			goto err;
+		step = "pwrite";
+		if (kinds[k].cow && write_file(w, r))
+			goto err;
 	}
-	/* two psize-aligned slots: the region and its mremap target */
+	/* two aligned slots: the region and its mremap target */
 	step = "mmap";
-	r->resv_len = 2 * r->len + r->psize;
+	r->resv_len = 2 * r->len + r->align;
 	r->resv = mmap(NULL, r->resv_len, PROT_NONE, MAP_PRIVATE |
 		       MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->resv == MAP_FAILED) {
 		r->resv = NULL;
 		goto err;
 	}
-	slot = ((uintptr_t)r->resv + r->psize - 1) & ~(uintptr_t)(r->psize - 1);
+	slot = ((uintptr_t)r->resv + r->align - 1) & ~(uintptr_t)(r->align - 1);
 	r->base = (char *)slot;
 	r->other = r->base + r->len;
 	if (map_at(r, r->base, MAP_FIXED))
 		goto err;
+	if (populated(r))
+		populate(w, r);
 	step = "userfaultfd";
 	r->uffd = uffd_open(g.features, NULL);
 	if (r->uffd < 0)
@@ -526,7 +631,7 @@ static int region_create(struct region *r, enum kind k, unsigned int npages,
 	r->ready = true;
 	return 0;
 err:
-	snprintf(why, whylen, "%s: %s: %s", kind_name[k], step,
+	snprintf(why, whylen, "%s: %s: %s", kinds[k].name, step,
 		 strerror(errno));
 	region_destroy(r);
 	return -1;
@@ -553,7 +658,7 @@ static int check_pagemap(struct worker *w, struct view *v, char *map,
 		if (wp != r->pg[i].wp)
 			return fail(w, what,
 				    "%s page %u: pagemap uffd-wp %d, expected %d (entry %#llx)",
-				    kind_name[r->kind], i, wp, r->pg[i].wp,
+				    kinds[r->kind].name, i, wp, r->pg[i].wp,
 				    (unsigned long long)e);
 	}
 	map[i - v->lo] = '\0';
@@ -570,13 +675,43 @@ static void set_wp(struct region *r, unsigned int a, unsigned int b, bool wp)
 		r->pg[i].wp = wp;
 }
 
-static void discard(struct region *r, unsigned int a, unsigned int b,
-		    bool keep_wp)
+/*
+ * The mapping of pages [a, b) was zapped (MADV_DONTNEED) or replaced
+ * (munmap + mmap): anonymous memory reads zeros, a private file mapping
+ * reads the file again, shared memory keeps its data.
+ */
+static void zapped(struct region *r, unsigned int a, unsigned int b,
+		   bool keep_wp)
 {
 	unsigned int i;
 
 	for (i = a; i < b; i++) {
+		if (kinds[r->kind].anon_vma)
+			r->pg[i].ver = 0;
+		else if (kinds[r->kind].cow)
+			r->pg[i].ver = r->pg[i].fver;
+		r->pg[i].cow = false;
+		if (!keep_wp)
+			r->pg[i].wp = false;
+	}
+}
+
+/*
+ * The file's pages [a, b) were freed (hole punched, truncated): they read
+ * zeros, except the private copies of a MAP_PRIVATE mapping when the zap
+ * spares them (!even_cows).
+ */
+static void file_freed(struct region *r, unsigned int a, unsigned int b,
+		       bool even_cows, bool keep_wp)
+{
+	unsigned int i;
+
+	for (i = a; i < b; i++) {
+		r->pg[i].fver = 0;
+		if (r->pg[i].cow && !even_cows)
+			continue;
 		r->pg[i].ver = 0;
+		r->pg[i].cow = false;
 		if (!keep_wp)
 			r->pg[i].wp = false;
 	}
@@ -588,7 +723,7 @@ static int op_wp(struct worker *w, struct region *r, unsigned int a,
 	if (uffd_wp(r->uffd, (unsigned long)page_addr(r, a),
 		    (b - a) * r->psize, protect))
 		return fail(w, "UFFDIO_WRITEPROTECT", "%s pages %u-%u: %s",
-			    kind_name[r->kind], a, b - 1, strerror(errno));
+			    kinds[r->kind].name, a, b - 1, strerror(errno));
 	set_wp(r, a, b, protect);
 	return 0;
 }
@@ -603,7 +738,7 @@ static int op_read(struct worker *w, struct region *r, unsigned int a,
 	o->events = events_of(r, a, b) - before;
 	if (o->events)
 		return fail(w, "read", "%s pages %u-%u: %u WP event(s) on read",
-			    kind_name[r->kind], a, b - 1, o->events);
+			    kinds[r->kind].name, a, b - 1, o->events);
 	return 0;
 }
 
@@ -621,17 +756,18 @@ static int write_page(struct worker *w, struct region *r, unsigned int i,
 	if (n != expect)
 		return fail(w, "write",
 			    "%s page %u: %u WP event(s), expected %u (model wp %d)",
-			    kind_name[r->kind], i, n, expect, r->pg[i].wp);
+			    kinds[r->kind].name, i, n, expect, r->pg[i].wp);
 	for (j = 1; j < NR_SAMPLES; j++)
 		__atomic_store_n(p + sample_off(r, j), sample_val(ver, j),
 				 __ATOMIC_SEQ_CST);
 	n = faults_of(r, i) - before;
 	if (n != expect)
 		return fail(w, "write", "%s page %u: %u WP event(s) after the first store",
-			    kind_name[r->kind], i, n - expect);
+			    kinds[r->kind].name, i, n - expect);
 	o->events += n;
 	r->pg[i].ver = ver;
 	r->pg[i].wp = false;
+	r->pg[i].cow = kinds[r->kind].cow;
 	return 0;
 }
 
@@ -647,7 +783,7 @@ static int op_write(struct worker *w, struct region *r, unsigned int a,
 	n = events_of(r, a, b) - before;
 	if (n != o->events)
 		return fail(w, "write", "%s: %lu WP events, %u on the written pages",
-			    kind_name[r->kind], n, o->events);
+			    kinds[r->kind].name, n, o->events);
 	return check_data(w, r, r->base, a, b, o, "read after write");
 }
 
@@ -655,7 +791,7 @@ static int op_madvise(struct worker *w, struct region *r, unsigned int a,
 		      unsigned int b, int advice, const char *what)
 {
 	if (madvise(page_addr(r, a), (b - a) * r->psize, advice))
-		return fail(w, what, "%s pages %u-%u: %s", kind_name[r->kind],
+		return fail(w, what, "%s pages %u-%u: %s", kinds[r->kind].name,
 			    a, b - 1, strerror(errno));
 	return 0;
 }
@@ -666,8 +802,8 @@ static int op_punch(struct worker *w, struct region *r, unsigned int a,
 	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)a * r->psize, (off_t)(b - a) * r->psize))
 		return fail(w, "fallocate", "%s pages %u-%u: %s",
-			    kind_name[r->kind], a, b - 1, strerror(errno));
-	discard(r, a, b, EXPECT_PUNCH_HOLE_KEEPS_WP);
+			    kinds[r->kind].name, a, b - 1, strerror(errno));
+	file_freed(r, a, b, false, EXPECT_PUNCH_HOLE_KEEPS_WP);
 	return 0;
 }
 
@@ -680,8 +816,9 @@ static int op_truncate(struct worker *w, struct region *r, unsigned int a)
 	if (ftruncate(r->fd, (off_t)a * r->psize) ||
 	    ftruncate(r->fd, r->len))
 		return fail(w, "ftruncate", "%s to %u pages: %s",
-			    kind_name[r->kind], a, strerror(errno));
-	discard(r, a, r->npages, keep);
+			    kinds[r->kind].name, a, strerror(errno));
+	/* shmem_setattr(), hugetlb_vmtruncate(): COW copies go too */
+	file_freed(r, a, r->npages, true, keep);
 	return 0;
 }
 
@@ -727,11 +864,11 @@ static int op_fork(struct worker *w, struct region *r, struct obs *o)
 	if (o->status)
 		return fail(w, "fork",
 			    "%s: child status %d (10: wp bit, 20: data, 30: wp after write, -1: killed)",
-			    kind_name[r->kind], o->status);
+			    kinds[r->kind].name, o->status);
 	o->events = total_of(r) - before;
 	if (o->events)
 		return fail(w, "fork", "%s: %u WP event(s) from the child",
-			    kind_name[r->kind], o->events);
+			    kinds[r->kind].name, o->events);
 	return 0;
 }
 
@@ -739,7 +876,7 @@ static int reregister(struct worker *w, struct region *r, const char *what)
 {
 	if (uffd_register(r))
 		return fail(w, what, "%s: UFFDIO_REGISTER: %s",
-			    kind_name[r->kind], strerror(errno));
+			    kinds[r->kind].name, strerror(errno));
 	set_wp(r, 0, r->npages, false);
 	return 0;
 }
@@ -753,7 +890,7 @@ static int op_mremap(struct worker *w, struct region *r, struct obs *o)
 
 	if (mremap(home, r->len, r->len, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   away) != away)
-		return fail(w, "mremap", "%s away: %s", kind_name[r->kind],
+		return fail(w, "mremap", "%s away: %s", kinds[r->kind].name,
 			    strerror(errno));
 	for (i = 0; i < r->npages; i++) {
 		e = pagemap_read(g.pagemap_fd, away + i * r->psize);
@@ -761,14 +898,14 @@ static int op_mremap(struct worker *w, struct region *r, struct obs *o)
 					   r->pg[i].wp))
 			return fail(w, "mremap",
 				    "%s page %u: uffd-wp %d after the move (model wp %d)",
-				    kind_name[r->kind], i, !!(e & PM_UFFD_WP),
+				    kinds[r->kind].name, i, !!(e & PM_UFFD_WP),
 				    r->pg[i].wp);
 	}
 	if (check_data(w, r, away, 0, r->npages, o, "mremap"))
 		return -1;
 	if (mremap(away, r->len, r->len, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   home) != home)
-		return fail(w, "mremap", "%s back: %s", kind_name[r->kind],
+		return fail(w, "mremap", "%s back: %s", kinds[r->kind].name,
 			    strerror(errno));
 	if (reserve(away, r->len))
 		return fail(w, "mremap", "re-reserve: %s", strerror(errno));
@@ -779,10 +916,13 @@ static int op_mremap(struct worker *w, struct region *r, struct obs *o)
 static int op_remap(struct worker *w, struct region *r)
 {
 	if (munmap(r->base, r->len) || map_at(r, r->base, MAP_FIXED_NOREPLACE))
-		return fail(w, "munmap+mmap", "%s: %s", kind_name[r->kind],
+		return fail(w, "munmap+mmap", "%s: %s", kinds[r->kind].name,
 			    strerror(errno));
-	if (r->kind == K_ANON)
-		discard(r, 0, r->npages, false);
+	zapped(r, 0, r->npages, false);
+	if (r->kind == K_SHMEM64K)	/* a new shared anonymous object */
+		file_freed(r, 0, r->npages, true, false);
+	if (populated(r))
+		populate(w, r);
 	return reregister(w, r, "munmap+mmap");
 }
 
@@ -806,11 +946,25 @@ static enum op pick_op(struct worker *w, enum kind k)
 	return op;
 }
 
+/*
+ * Reach: how many of the pages [a, b) MADV_PAGEOUT left in swap (markers
+ * are not counted; as non-root, nothing is).
+ */
+static void count_swapped(struct region *r, unsigned int a, unsigned int b)
+{
+	long n = 0;
+
+	while (a < b)
+		n += pagemap_swapped(pagemap_read(g.pagemap_fd,
+						  page_addr(r, a++)));
+	__atomic_add_fetch(&g.swapped[r->shared ? K_SHARED : r->kind], n,
+			   __ATOMIC_RELAXED);
+}
+
 static int run_op(struct worker *w, enum op which, struct view *v,
 		  unsigned int a, unsigned int b, struct obs *o)
 {
 	struct region *r = v->r;
-	bool anon = r->kind == K_ANON;
 
 	switch (which) {
 	case OP_PROTECT:
@@ -823,18 +977,22 @@ static int run_op(struct worker *w, enum op which, struct view *v,
 	case OP_DONTNEED:
 		if (op_madvise(w, r, a, b, MADV_DONTNEED, "MADV_DONTNEED"))
 			return -1;
-		if (anon)
-			discard(r, a, b, EXPECT_ANON_ZAP_KEEPS_WP);
+		zapped(r, a, b, kinds[r->kind].anon_vma ?
+			   EXPECT_ANON_ZAP_KEEPS_WP :
+			   kinds[r->kind].cow ? EXPECT_PRIVATE_ZAP_KEEPS_WP : 1);
 		return 0;
 	case OP_PAGEOUT:
 		/* pages may or may not be reclaimed: nothing changes */
-		return op_madvise(w, r, a, b, MADV_PAGEOUT, "MADV_PAGEOUT");
+		if (op_madvise(w, r, a, b, MADV_PAGEOUT, "MADV_PAGEOUT"))
+			return -1;
+		count_swapped(r, a, b);
+		return 0;
 	case OP_PUNCH:
 		return op_punch(w, r, a, b);
 	case OP_REMOVE:
 		if (op_madvise(w, r, a, b, MADV_REMOVE, "MADV_REMOVE"))
 			return -1;
-		discard(r, a, b, EXPECT_PUNCH_HOLE_KEEPS_WP);
+		file_freed(r, a, b, false, EXPECT_PUNCH_HOLE_KEEPS_WP);
 		return 0;
 	case OP_TRUNCATE:
 		return op_truncate(w, r, a);
@@ -861,8 +1019,8 @@ static int step(struct worker *w)
 	struct obs o = { 0 };
 
 	a = v->lo + rnd_below(&w->rng, n);
-	b = a + 1 + rnd_below(&w->rng, v->hi - a < MAX_RANGE ?
-					v->hi - a : MAX_RANGE);
+	b = a + 1 + rnd_below(&w->rng, v->hi - a < r->max_range ?
+					v->hi - a : r->max_range);
 	/* whole-region operations */
 	if (op == OP_TRUNCATE)
 		b = r->npages;
@@ -876,7 +1034,7 @@ static int step(struct worker *w)
 	if (!w->log)
 		return 0;
 	printf("OBS %ld %s %s %u+%u ev=%u", w->op, ops[op].name,
-	       kind_name[kind], a, b - a, o.events);
+	       kinds[kind].name, a, b - a, o.events);
 	if (o.have_sum)
 		printf(" sum=%08x", o.sum);
 	else
@@ -904,7 +1062,7 @@ static int final_check(struct worker *w)
 		if (w->log)
 			printf("OBS final %s sum=%08x wp=%s\n",
 			       v->r->shared ? "shared" :
-			       kind_name[v->r->kind], o.sum, map);
+			       kinds[v->r->kind].name, o.sum, map);
 	}
 	return 0;
 }
@@ -960,14 +1118,40 @@ static unsigned long all_events(void)
 	return events;
 }
 
+/*
+ * What the run reached, per kind: pages MADV_PAGEOUT left in swap (on the
+ * private kind: COW copies with their uffd-wp bit in a swap pte), pages
+ * found in large folios after populating; returns the totals.
+ */
+static void report_reach(long *swapped, long *large)
+{
+	long sw, lg;
+	int k;
+
+	printf("# reach:");
+	*swapped = *large = 0;
+	for (k = 0; k <= NR_KINDS; k++) {
+		sw = __atomic_load_n(&g.swapped[k], __ATOMIC_RELAXED);
+		lg = __atomic_load_n(&g.large[k], __ATOMIC_RELAXED);
+		*swapped += sw;
+		*large += lg;
+		if (sw || lg)
+			printf(" %s(swapped=%ld large=%ld)", kinds[k].name,
+			       sw, lg);
+	}
+	printf("\n");
+}
+
 /* Summary and TAP result; returns the exit code. */
 static int report(void)
 {
 	bool ok = !__atomic_load_n(&g.failed, __ATOMIC_SEQ_CST);
+	long swapped, large;
 
-	printf("# ops=%ld seed=%lu threads=%d events=%lu failures=%d\n",
+	report_reach(&swapped, &large);
+	printf("# ops=%ld seed=%lu threads=%d events=%lu failures=%d swapped=%ld large=%ld\n",
 	       __atomic_load_n(&g.done, __ATOMIC_SEQ_CST), g.seed, g.threads,
-	       all_events(), !ok);
+	       all_events(), !ok, swapped, large);
 	if (ok) {
 		printf("ok 1 uffd-wp-stress seed=%lu\n", g.seed);
 		return KSFT_PASS;
@@ -1038,7 +1222,7 @@ static int parse_kinds(const char *s)
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		for (k = 0; k < NR_KINDS; k++)
-			if (!strcmp(tok, kind_name[k]))
+			if (!strcmp(tok, kinds[k].name))
 				break;
 		if (k == NR_KINDS)
 			return -1;
@@ -1050,7 +1234,8 @@ static int parse_kinds(const char *s)
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"%s [-s SEED] [-n OPS] [-t SECONDS] [-j THREADS] [-m shmem,anon,hugetlb]\n",
+		"%s [-s SEED] [-n OPS] [-t SECONDS] [-j THREADS]\n"
+		"\t[-m shmem,anon,hugetlb,private,anon64k,shmem64k]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -1086,6 +1271,31 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+/* Put the mTHP knobs back (atexit: a forked child _exit()s). */
+static void restore_knobs(void)
+{
+	unsigned int k;
+
+	for (k = 0; k < NR_KINDS; k++)
+		knob_restore(&g.knobs[k]);
+}
+
+/*
+ * Single-threaded: stay on one CPU, so that MADV_PAGEOUT finds the folios
+ * the run faulted (lru_add_drain() drains this CPU's batch only).
+ */
+static void stay_on_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu > 0 ? cpu : 0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		printf("# sched_setaffinity: %s (MADV_PAGEOUT may reclaim less)\n",
+		       strerror(errno));
+}
+
 static void skip_all(const char *why)
 {
 	printf("# skip: %s\n", why);
@@ -1098,6 +1308,7 @@ static void probe_features(void)
 {
 	__u64 offered = 0;
 	int fd = uffd_open(0, &offered);
+	unsigned int k;
 
 	if (fd < 0)
 		skip_all("userfaultfd unavailable");
@@ -1106,14 +1317,25 @@ static void probe_features(void)
 		skip_all("no uffd-wp (UFFD_FEATURE_PAGEFAULT_FLAG_WP)");
 	g.features = offered & (UFFD_FEATURE_WP_HUGETLBFS_SHMEM |
 				UFFD_FEATURE_WP_UNPOPULATED);
-	if ((g.kinds & (KS | KH)) &&
+	if ((g.kinds & (KS | KH | KP | KS64)) &&
 	    !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
-		printf("# skip: shmem, hugetlb: no UFFD_FEATURE_WP_HUGETLBFS_SHMEM\n");
-		g.kinds &= ~(KS | KH);
+		printf("# skip: shmem, hugetlb, private, shmem64k: %s\n",
+		       "no UFFD_FEATURE_WP_HUGETLBFS_SHMEM");
+		g.kinds &= ~(KS | KH | KP | KS64);
 	}
-	if ((g.kinds & KA) && !(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
-		printf("# skip: anon: no UFFD_FEATURE_WP_UNPOPULATED\n");
-		g.kinds &= ~KA;
+	if ((g.kinds & (KA | KA64)) &&
+	    !(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
+		printf("# skip: anon, anon64k: no UFFD_FEATURE_WP_UNPOPULATED\n");
+		g.kinds &= ~(KA | KA64);
+	}
+	for (k = 0; k < NR_KINDS; k++) {
+		if (!(g.kinds & (1U << k)) || !kinds[k].knob)
+			continue;
+		if (!knob_set(&g.knobs[k], kinds[k].knob, "always")) {
+			printf("# skip: %s: cannot set %s to always\n",
+			       kinds[k].name, kinds[k].knob);
+			g.kinds &= ~(1U << k);
+		}
 	}
 	if ((g.kinds & KH) &&
 	    hugetlb_free() < (unsigned long)NR_HUGE_PAGES * g.threads) {
@@ -1125,6 +1347,15 @@ static void probe_features(void)
 		skip_all("shared shmem region needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM");
 	if (!g.kinds && g.threads == 1)
 		skip_all("no memory kind left to test");
+}
+
+static unsigned int region_pages(enum kind k)
+{
+	if (k == K_HUGETLB)
+		return NR_HUGE_PAGES;
+	if (kinds[k].knob)	/* two 64K folios */
+		return 2 * MTHP_SIZE / getpagesize();
+	return NR_SMALL_PAGES;
 }
 
 static void setup_worker(struct worker *w, int id)
@@ -1141,8 +1372,7 @@ static void setup_worker(struct worker *w, int id)
 		w->reg[k].fd = w->reg[k].uffd = -1;
 		if (!(g.kinds & (1U << k)))
 			continue;
-		if (region_create(&w->reg[k], k, k == K_HUGETLB ?
-				  NR_HUGE_PAGES : NR_SMALL_PAGES,
+		if (region_create(w, &w->reg[k], k, region_pages(k),
 				  why, sizeof(why))) {
 			if (id == 0)
 				printf("# skip: %s\n", why);
@@ -1167,12 +1397,15 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..1\n");
 	signal(SIGBUS, sigbus_handler);
+	if (g.threads == 1)
+		stay_on_one_cpu();
+	atexit(restore_knobs);
 	probe_features();
 	g.pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (g.pagemap_fd < 0)
 		skip_all("cannot open /proc/self/pagemap");
 	if (g.threads > 1 &&
-	    region_create(&g.shared, K_SHMEM, SHARED_PER_WORKER * g.threads,
+	    region_create(NULL, &g.shared, K_SHMEM, SHARED_PER_WORKER * g.threads,
 			  why, sizeof(why)))
 		skip_all(why);
 	g.shared.shared = true;

@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
@@ -53,6 +55,26 @@
 #define PM_SWAP			(1ULL << 62)
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
+/*
+ * A swap pte's pagemap entry: bits 0-4 the swap type, 5-54 the offset,
+ * shown to CAP_SYS_ADMIN only (zero otherwise).  PTE markers are swap ptes
+ * of the last type (SWP_PTE_MARKER = 31, include/linux/swap.h).
+ */
+#define PM_SWAP_TYPE(e)		((e) & 0x1f)
+#define SWP_TYPE_MARKER		0x1f
+
+/* Whether @e maps a page out on a swap device (not a marker; root only). */
+static inline bool pagemap_swapped(uint64_t e)
+{
+	return (e & PM_SWAP) && !(e & PM_PRESENT) && (e & PM_PFN_MASK) &&
+	       PM_SWAP_TYPE(e) != SWP_TYPE_MARKER;
+}
+
+/* /proc/kpageflags: the page is part of a transparent huge page (any size) */
+#define KPF_THP			22
+
+/* The 64K mTHP size's knobs (Documentation/admin-guide/mm/transhuge.rst) */
+#define MTHP_DIR	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB"
 
 /* A non-blocking userfaultfd with @features; what the kernel offers. */
 static inline int uffd_open(__u64 features, __u64 *offered)
@@ -92,6 +114,69 @@ static inline uint64_t pagemap_read(int fd, void *addr)
 	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
 		return ~0ULL;
 	return ent;
+}
+
+/* 1: page backing @addr is part of a THP, 0: it is not, -1: unknown. */
+static inline int page_is_thp(int pagemap_fd, void *addr)
+{
+	uint64_t ent = pagemap_read(pagemap_fd, addr), flags;
+	int fd, ret = -1;
+
+	if (ent == ~0ULL || !(ent & PM_PRESENT) || !(ent & PM_PFN_MASK))
+		return -1;
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &flags, sizeof(flags),
+		  (ent & PM_PFN_MASK) * sizeof(flags)) == sizeof(flags))
+		ret = !!(flags & (1ULL << KPF_THP));
+	close(fd);
+	return ret;
+}
+
+/* A sysfs knob set for a test and restored when it ends. */
+struct knob {
+	char path[128];
+	char saved[32];		/* "" when nothing was changed */
+};
+
+/* Set @k's file @path to @val (the selected [value] is saved). */
+static inline bool knob_set(struct knob *k, const char *path, const char *val)
+{
+	char buf[256], *b, *e;
+	ssize_t n;
+	int fd;
+
+	k->saved[0] = '\0';
+	snprintf(k->path, sizeof(k->path), "%s", path);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	b = strchr(buf, '[');
+	e = b ? strchr(b, ']') : NULL;
+	if (e) {
+		*e = '\0';
+		snprintf(k->saved, sizeof(k->saved), "%s", b + 1);
+	}
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val);
+}
+
+static inline void knob_restore(struct knob *k)
+{
+	int fd;
+
+	if (!k->saved[0])
+		return;
+	fd = open(k->path, O_WRONLY);
+	if (fd < 0 || write(fd, k->saved, strlen(k->saved)) < 0)
+		fprintf(stderr, "# could not restore %s to %s\n", k->path, k->saved);
+	if (fd >= 0)
+		close(fd);
+	k->saved[0] = '\0';
 }
 
 /* Returns the exit status, or -1 if the child had to be killed. */
