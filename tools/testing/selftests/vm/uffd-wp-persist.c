@@ -136,19 +136,13 @@ struct wp_ctx {
 };
 
 /*
- * Every test runs on one CPU: a folio a fault just added sits in that
- * CPU's LRU batch until drained, and MADV_PAGEOUT drains only the local
- * CPU's (lru_add_drain()): on another CPU it could not isolate the folio
- * and the test skipped, now and then, with "pages did not leave memory".
+ * Every test runs on one CPU (stay_on_one_cpu()): elsewhere MADV_PAGEOUT
+ * missed folios now and then, and the test skipped with "pages did not
+ * leave memory".
  */
 __attribute__((constructor)) static void run_on_one_cpu(void)
 {
-	int cpu = sched_getcpu();
-	cpu_set_t one;
-
-	CPU_ZERO(&one);
-	CPU_SET(cpu > 0 ? cpu : 0, &one);
-	sched_setaffinity(0, sizeof(one), &one);
+	stay_on_one_cpu();
 }
 
 static sigjmp_buf sigbus_jmp;

@@ -65,7 +65,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -116,21 +115,25 @@ enum kind {
 /* How each kind is mapped, and what a zap does to it. */
 static const struct {
 	const char *name;
-	int memfd;		/* memfd_create() flags + 1, 0: no file */
+	int memfd;		/* memfd_create() flags, -1: no file */
 	int map;		/* mmap() flags */
 	bool anon_vma;		/* vma_is_anonymous(): zaps drop everything */
 	bool cow;		/* writes make private copies of file pages */
-	const char *knob;	/* the mTHP knob that must read "always" */
+	/*
+	 * The 64K kinds: the mTHP knob that must read "always"; their pages
+	 * are written before uffd is armed (populate()).
+	 */
+	const char *knob;
 } kinds[NR_KINDS + 1] = {
-	[K_SHMEM]	= { "shmem", 1, MAP_SHARED },
-	[K_ANON]	= { "anon", 0, MAP_PRIVATE | MAP_ANONYMOUS, true },
-	[K_HUGETLB]	= { "hugetlb", MFD_HUGETLB + 1, MAP_SHARED },
-	[K_PRIVATE]	= { "private", 1, MAP_PRIVATE, false, true },
-	[K_ANON64K]	= { "anon64k", 0, MAP_PRIVATE | MAP_ANONYMOUS, true,
+	[K_SHMEM]	= { "shmem", 0, MAP_SHARED },
+	[K_ANON]	= { "anon", -1, MAP_PRIVATE | MAP_ANONYMOUS, true },
+	[K_HUGETLB]	= { "hugetlb", MFD_HUGETLB, MAP_SHARED },
+	[K_PRIVATE]	= { "private", 0, MAP_PRIVATE, false, true },
+	[K_ANON64K]	= { "anon64k", -1, MAP_PRIVATE | MAP_ANONYMOUS, true,
 			    false, MTHP_DIR "/enabled" },
-	[K_SHMEM64K]	= { "shmem64k", 0, MAP_SHARED | MAP_ANONYMOUS, false,
+	[K_SHMEM64K]	= { "shmem64k", -1, MAP_SHARED | MAP_ANONYMOUS, false,
 			    false, MTHP_DIR "/shmem_enabled" },
-	[K_SHARED]	= { "shared", 1, MAP_SHARED },
+	[K_SHARED]	= { "shared", 0, MAP_SHARED },
 };
 
 #define KS	(1U << K_SHMEM)
@@ -528,12 +531,6 @@ static void region_destroy(struct region *r)
 	r->ready = false;
 }
 
-/* Whether the kind's pages are written before uffd is armed (64K folios). */
-static bool populated(struct region *r)
-{
-	return kinds[r->kind].knob != NULL;
-}
-
 /*
  * Write every page of a region that uffd does not watch yet, so that each
  * fault maps a whole 64K folio, and count the pages that got one.
@@ -589,9 +586,9 @@ static int region_create(struct worker *w, struct region *r, enum kind k,
 	r->max_range = kinds[k].knob ? MTHP_RANGE : MAX_RANGE;
 	r->len = npages * r->psize;
 	step = "memfd_create";
-	if (kinds[k].memfd) {
-		r->fd = memfd_create("uffd-wp-stress", MFD_CLOEXEC |
-				     (kinds[k].memfd - 1));
+	if (kinds[k].memfd >= 0) {
+		r->fd = memfd_create("uffd-wp-stress",
+				     MFD_CLOEXEC | kinds[k].memfd);
 		if (r->fd < 0)
 			goto err;
 		step = "ftruncate";
@@ -615,7 +612,7 @@ static int region_create(struct worker *w, struct region *r, enum kind k,
 	r->other = r->base + r->len;
 	if (map_at(r, r->base, MAP_FIXED))
 		goto err;
-	if (populated(r))
+	if (kinds[k].knob)
 		populate(w, r);
 	step = "userfaultfd";
 	r->uffd = uffd_open(g.features, NULL);
@@ -919,9 +916,8 @@ static int op_remap(struct worker *w, struct region *r)
 		return fail(w, "munmap+mmap", "%s: %s", kinds[r->kind].name,
 			    strerror(errno));
 	zapped(r, 0, r->npages, false);
-	if (r->kind == K_SHMEM64K)	/* a new shared anonymous object */
-		file_freed(r, 0, r->npages, true, false);
-	if (populated(r))
+	/* shmem64k maps a new object: populate() writes all of it */
+	if (kinds[r->kind].knob)
 		populate(w, r);
 	return reregister(w, r, "munmap+mmap");
 }
@@ -1280,22 +1276,6 @@ static void restore_knobs(void)
 		knob_restore(&g.knobs[k]);
 }
 
-/*
- * Single-threaded: stay on one CPU, so that MADV_PAGEOUT finds the folios
- * the run faulted (lru_add_drain() drains this CPU's batch only).
- */
-static void stay_on_one_cpu(void)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t one;
-
-	CPU_ZERO(&one);
-	CPU_SET(cpu > 0 ? cpu : 0, &one);
-	if (sched_setaffinity(0, sizeof(one), &one))
-		printf("# sched_setaffinity: %s (MADV_PAGEOUT may reclaim less)\n",
-		       strerror(errno));
-}
-
 static void skip_all(const char *why)
 {
 	printf("# skip: %s\n", why);
@@ -1397,8 +1377,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..1\n");
 	signal(SIGBUS, sigbus_handler);
-	if (g.threads == 1)
-		stay_on_one_cpu();
+	/* single-threaded: MADV_PAGEOUT finds the folios the run faulted */
+	if (g.threads == 1 && stay_on_one_cpu())
+		printf("# sched_setaffinity: %s (MADV_PAGEOUT may reclaim less)\n",
+		       strerror(errno));
 	atexit(restore_knobs);
 	probe_features();
 	g.pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);

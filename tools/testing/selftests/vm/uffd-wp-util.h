@@ -8,6 +8,7 @@
 #define __UFFD_WP_UTIL_H
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -177,6 +178,23 @@ static inline void knob_restore(struct knob *k)
 	if (fd >= 0)
 		close(fd);
 	k->saved[0] = '\0';
+}
+
+/*
+ * Pin the calling thread (and the threads it creates later) to the CPU it
+ * runs on.  A folio a fault just added sits in that CPU's LRU batch until
+ * drained, and MADV_PAGEOUT drains only the local CPU's (lru_add_drain()):
+ * from another CPU it cannot isolate the folio, and the page stays in
+ * memory.  Returns sched_setaffinity()'s result.
+ */
+static inline int stay_on_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu > 0 ? cpu : 0, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
 }
 
 /* Returns the exit status, or -1 if the child had to be killed. */
