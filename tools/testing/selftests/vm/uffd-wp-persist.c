@@ -209,24 +209,6 @@ static int marker_swap_bit(struct wp_ctx *c)
 	return c->kind == MEM_HUGETLBFS ? 0 : 1;
 }
 
-static long meminfo_value(const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, strlen(key))) {
-			val = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 static bool swap_active(void)
 {
 	char line[256];

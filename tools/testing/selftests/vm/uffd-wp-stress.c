@@ -1192,20 +1192,13 @@ static void watchdog(void)
 	}
 }
 
+/* Free 2M hugetlb pages: 0 if the default huge page size is another. */
 static unsigned long hugetlb_free(void)
 {
-	char line[256];
-	long n = 0, sz = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
+	long n = meminfo_value("HugePages_Free:");
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "HugePages_Free: %ld", &n) != 1)
-			sscanf(line, "Hugepagesize: %ld", &sz);
-	}
-	fclose(f);
-	return sz == HPAGE_SIZE / 1024 && n > 0 ? n : 0;
+	return meminfo_value("Hugepagesize:") == HPAGE_SIZE >> 10 && n > 0 ?
+	       n : 0;
 }
 
 static int parse_kinds(const char *s)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
@@ -195,6 +196,25 @@ static inline int stay_on_one_cpu(void)
 	CPU_ZERO(&one);
 	CPU_SET(cpu > 0 ? cpu : 0, &one);
 	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* A /proc/meminfo value ("HugePages_Free:"), or -1. */
+static inline long meminfo_value(const char *key)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			val = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
 }
 
 /* Returns the exit status, or -1 if the child had to be killed. */

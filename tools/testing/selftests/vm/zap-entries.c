@@ -8,12 +8,22 @@
  * (zap_install_uffd_wp_if_needed() after the migration entry branch of
  * zap_pte_range()).
  *
+ * And the branches of the hugetlb zap, __unmap_hugepage_range(), that the
+ * uffd-wp tests do not take: the reservation a private mapping's owner
+ * gets back when it zaps its page (not while a child still maps it), the
+ * one page hugetlb COW takes back from the children when the pool is empty
+ * (ref_page), and a PMD table shared between processes, which the zap
+ * unshares instead of clearing the other process's entries.
+ *
  * Each test skips with a reason when the kernel or machine lacks what it
  * needs: MADV_HWPOISON needs CONFIG_MEMORY_FAILURE and CAP_SYS_ADMIN,
- * move_pages() needs CONFIG_NUMA and a second node (numa=fake=2 works).
+ * move_pages() needs CONFIG_NUMA and a second node (numa=fake=2 works),
+ * the hugetlb tests need free 2M hugetlb pages, the PMD sharing test
+ * CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -290,6 +300,328 @@ TEST_F(migrate, dontneed_race)
 	TH_LOG("%lu rounds, %lu move_pages() calls", rounds, m.moves);
 	EXPECT_EQ(0UL, bad);
 	EXPECT_LT(0UL, m.moves);
+}
+
+#define HPAGE			(2UL << 20)
+#define PUD_SPAN		(1UL << 30)
+
+/*
+ * A hugetlb memfd of npages 2M pages, or -1 with *why set when the pool
+ * lacks npages free pages that nothing has reserved.
+ */
+static int hugetlb_memfd(size_t npages, const char **why)
+{
+	int fd;
+
+	if (meminfo_value("Hugepagesize:") != HPAGE >> 10) {
+		*why = "default huge page size is not 2M";
+		return -1;
+	}
+	if (meminfo_value("HugePages_Free:") - meminfo_value("HugePages_Rsvd:") <
+	    (long)npages) {
+		*why = "not enough free 2M hugetlb pages";
+		return -1;
+	}
+	fd = memfd_create("zap-entries-hugetlb", MFD_HUGETLB | MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, npages * HPAGE)) {
+		*why = "no hugetlb memfd (CONFIG_HUGETLBFS)";
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The pool's counters, as /proc/meminfo shows them. */
+struct pool {
+	long free, rsvd;
+};
+
+static struct pool pool_now(void)
+{
+	return (struct pool){ meminfo_value("HugePages_Free:"),
+			      meminfo_value("HugePages_Rsvd:") };
+}
+
+/* Blocks until the other end writes a byte (or closes). */
+static void wait_pipe(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void poke_pipe(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(99);
+}
+
+/*
+ * A private hugetlb mapping reserves its pages at mmap(); the owner's first
+ * write to each consumes the reservation. When the owner zaps such a page,
+ * __unmap_hugepage_range() gives the reservation back (HugePages_Rsvd up by
+ * one), so that the next fault cannot fail for want of a page. Not while a
+ * child still maps the page after fork (only the last unmap restores, or
+ * the owner's resv map would empty under the child), and never in the
+ * child, which owns no reservation. After munmap() the pool is as before.
+ */
+TEST(hugetlb_private_resv_restore)
+{
+	const char *why = NULL;
+	int fd = hugetlb_memfd(2, &why), go[2];
+	struct pool p0, p;
+	char *m;
+	pid_t pid;
+
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	p0 = pool_now();
+	m = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	p = pool_now();
+	ASSERT_EQ(p0.rsvd + 2, p.rsvd);
+	m[0] = 'a';
+	m[HPAGE] = 'b';
+	p = pool_now();
+	ASSERT_EQ(p0.rsvd, p.rsvd);
+	ASSERT_EQ(p0.free - 2, p.free);
+
+	/* The owner zaps its page: the reservation comes back. */
+	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	p = pool_now();
+	EXPECT_EQ(p0.rsvd + 1, p.rsvd);
+	EXPECT_EQ(p0.free - 1, p.free);
+	/* Private hugetlb pages are anonymous: the data went with the zap. */
+	EXPECT_EQ(0, m[0]);
+	p = pool_now();
+	EXPECT_EQ(p0.rsvd, p.rsvd);
+	EXPECT_EQ(p0.free - 2, p.free);
+
+	/* A child shares the owner's second page. */
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		wait_pipe(go[0]);
+		/* Still mapped here; then zapped by the exit of a non-owner. */
+		_exit(m[HPAGE] == 'b' ? 0 : 1);
+	}
+	ASSERT_EQ(0, madvise(m + HPAGE, HPAGE, MADV_DONTNEED));
+	p = pool_now();
+	EXPECT_EQ(p0.rsvd, p.rsvd);
+	EXPECT_EQ(p0.free - 2, p.free);
+	poke_pipe(go[1]);
+	EXPECT_EQ(0, wait_child(pid, 20000));
+	p = pool_now();
+	EXPECT_EQ(p0.rsvd, p.rsvd);
+	EXPECT_EQ(p0.free - 1, p.free);
+
+	ASSERT_EQ(0, munmap(m, 2 * HPAGE));
+	p = pool_now();
+	EXPECT_EQ(p0.rsvd, p.rsvd);
+	EXPECT_EQ(p0.free, p.free);
+	close(go[0]);
+	close(go[1]);
+	close(fd);
+}
+
+/*
+ * A page of a private hugetlb mapping that was only read has a clean,
+ * read-only pte (a shared writable mapping's are always dirty). Protected
+ * with uffd-wp and zapped, it must leave a marker like a dirty one: the
+ * mapping is file-backed whatever its pages are. Its reservation comes
+ * back too: both ends of the present branch at once.
+ */
+TEST(hugetlb_private_clean_wp)
+{
+	const char *why = NULL;
+	int fd = hugetlb_memfd(1, &why), uffd, pagemap;
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	__u64 offered = 0;
+	struct pool p0;
+	char *m;
+
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
+	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		SKIP(goto out_fd, "no uffd-wp on hugetlbfs (CONFIG_PTE_MARKER_UFFD_WP)");
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_GE(pagemap, 0);
+	p0 = pool_now();
+	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0UL, peek(m));	/* a read fault: clean pte */
+	reg.range.start = (uintptr_t)m;
+	reg.range.len = HPAGE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, uffd_wp(uffd, (uintptr_t)m, HPAGE, true));
+	ASSERT_EQ(PM_PRESENT | PM_UFFD_WP,
+		  pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
+	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	/* hugetlb's pagemap shows a marker as the uffd-wp bit alone */
+	EXPECT_EQ(PM_UFFD_WP,
+		  pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
+	EXPECT_EQ(p0.rsvd + 1, pool_now().rsvd);
+	EXPECT_EQ(p0.free, pool_now().free);
+	munmap(m, HPAGE);
+	close(pagemap);
+	close(uffd);
+out_fd:
+	close(fd);
+}
+
+/* Child of hugetlb_cow_ref_page: waits for go, reads, reports. */
+static int cow_child(const char *m, char want, int ready, int go)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	uint64_t v = 0;
+
+	if (sigaction(SIGBUS, &sa, NULL))
+		return 2;
+	poke_pipe(ready);
+	wait_pipe(go);
+	if (read_sigbus((const uint64_t *)m, &v))
+		return want ? 3 : 0;	/* SIGBUS: expected without a copy */
+	return want && (char)v == want ? 0 : 4;
+}
+
+/*
+ * hugetlb COW with an empty pool: the owner of a private mapping writes to
+ * its page while a child (B) shares it, and no page is free for the copy.
+ * hugetlb_wp() then calls unmap_ref_private(), which unmaps the page from
+ * every other process with __unmap_hugepage_range(..., ref_page): the zap
+ * clears only an entry that maps that page (child A, which wrote its own
+ * copy before, keeps it) and marks the vma HPAGE_RESV_UNMAPPED, so that
+ * B's next access is SIGBUS instead of silently reading new data.
+ */
+TEST(hugetlb_cow_ref_page)
+{
+	const char *why = NULL;
+	int fd = hugetlb_memfd(1, &why), hog_fd = -1, ready[2], go[2];
+	size_t hog_len = 0;
+	char *m, *hog = MAP_FAILED;
+	pid_t a, b;
+	long n;
+
+	/* Two more free pages: child A's copy, and one to take away. */
+	if (fd >= 0 && meminfo_value("HugePages_Free:") -
+			meminfo_value("HugePages_Rsvd:") < 3) {
+		why = "not enough free 2M hugetlb pages";
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m[0] = 'P';
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	a = fork();
+	ASSERT_GE(a, 0);
+	if (a == 0) {
+		m[0] = 'A';	/* A's own copy, from the free pool */
+		_exit(cow_child(m, 'A', ready[1], go[0]));
+	}
+	wait_pipe(ready[0]);
+	b = fork();
+	ASSERT_GE(b, 0);
+	if (b == 0)
+		_exit(cow_child(m, 0, ready[1], go[0]));
+	wait_pipe(ready[0]);
+
+	/* Empty the pool: a shared mapping populates every free page. */
+	n = meminfo_value("HugePages_Free:") - meminfo_value("HugePages_Rsvd:");
+	ASSERT_LT(0, n);
+	hog_fd = hugetlb_memfd(n, &why);
+	ASSERT_LE(0, hog_fd) TH_LOG("%s", why);
+	hog_len = n * HPAGE;
+	hog = mmap(NULL, hog_len, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, hog_fd, 0);
+	ASSERT_NE(MAP_FAILED, hog);
+	ASSERT_EQ(0, meminfo_value("HugePages_Free:") -
+		     meminfo_value("HugePages_Rsvd:"));
+
+	/* No page for the copy: B loses the page, the owner keeps it. */
+	m[0] = 'Q';
+	EXPECT_EQ('Q', m[0]);
+	poke_pipe(go[1]);
+	poke_pipe(go[1]);
+	EXPECT_EQ(0, wait_child(a, 20000)) TH_LOG("child A lost its copy");
+	EXPECT_EQ(0, wait_child(b, 20000)) TH_LOG("child B did not get SIGBUS");
+
+	munmap(hog, hog_len);
+	close(hog_fd);
+	munmap(m, HPAGE);
+	close(fd);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/*
+ * A shared hugetlb mapping spanning a whole PUD (1G, MAP_NORESERVE) shares
+ * its PMD table between processes: a child faulting in one page of it
+ * finds the parent's table, with the parent's other page in it. The
+ * child's MADV_DONTNEED must unshare the table (huge_pmd_unshare(): the
+ * child loses its view of the whole PUD) and clear nothing in it: the
+ * parent keeps both pages mapped, with their data.
+ */
+TEST(hugetlb_pmd_unshare)
+{
+	const char *why = NULL;
+	int fd = hugetlb_memfd(2, &why), pagemap, status;
+	char *area, *m;
+	pid_t pid;
+
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ftruncate(fd, PUD_SPAN));
+	area = mmap(NULL, 2 * PUD_SPAN, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	m = (char *)(((uintptr_t)area + PUD_SPAN - 1) & ~(PUD_SPAN - 1));
+	ASSERT_EQ(m, mmap(m, PUD_SPAN, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0));
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_GE(pagemap, 0);
+	m[0] = 'a';
+	m[HPAGE] = 'b';
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* The child's own pagemap, not the parent's fd. */
+		close(pagemap);
+		pagemap = open("/proc/self/pagemap", O_RDONLY);
+		/* fork() copied no table: this read shares the parent's. */
+		if (pagemap < 0 || peek(m) != (uint64_t)'a')
+			_exit(1);
+		if (!(pagemap_read(pagemap, m + HPAGE) & PM_PRESENT))
+			_exit(4);	/* not shared */
+		if (madvise(m, HPAGE, MADV_DONTNEED))
+			_exit(2);
+		/* Unshared: nothing of the PUD is mapped here any more. */
+		if (pagemap_read(pagemap, m + HPAGE) & PM_PRESENT)
+			_exit(3);
+		_exit(m[0] == 'a' && m[HPAGE] == 'b' ? 0 : 5);
+	}
+	status = wait_child(pid, 20000);
+	if (status == 4)
+		SKIP(goto out, "no PMD table sharing (CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING)");
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", status);
+	EXPECT_TRUE(!!(pagemap_read(pagemap, m) & PM_PRESENT));
+	EXPECT_TRUE(!!(pagemap_read(pagemap, m + HPAGE) & PM_PRESENT));
+	EXPECT_EQ('a', m[0]);
+	EXPECT_EQ('b', m[HPAGE]);
+out:
+	munmap(area, 2 * PUD_SPAN);
+	close(pagemap);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
