@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zap_pte_range() and pte_install_uffd_wp_if_needed() in Rust
- * (mm/rust_zap/), and the C glue the Rust code calls for what C keeps
- * static or in asm/tlb.h (which bindgen cannot parse).
+ * zap_pte_range(), pte_install_uffd_wp_if_needed() and
+ * __unmap_hugepage_range() in Rust (mm/rust_zap/), and the C glue the Rust
+ * code calls for what C keeps static or in asm/tlb.h (which bindgen cannot
+ * parse).
  */
 #ifndef _LINUX_RUST_ZAP_H
 #define _LINUX_RUST_ZAP_H
@@ -11,6 +12,7 @@
 #include <linux/jump_label.h>
 #include <linux/mm_types.h>
 
+struct hstate;
 struct mmu_gather;
 struct zap_details;
 
@@ -22,6 +24,10 @@ unsigned long rust_zap_pte_range(struct mmu_gather *tlb,
 void rust_pte_install_uffd_wp_if_needed(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *pte,
 					pte_t pteval);
+void rust_unmap_hugepage_range(struct mmu_gather *tlb,
+			       struct vm_area_struct *vma,
+			       unsigned long start, unsigned long end,
+			       struct page *ref_page, zap_flags_t zap_flags);
 
 /*
  * Declared in asm-generic/tlb.h too, which bindgen cannot parse (it parses
@@ -57,6 +63,18 @@ enum rust_zap_branch {
 	RUST_ZAP_BR_FORCE_FLUSH,
 	RUST_ZAP_BR_RESCHED,		/* need_resched(): come back */
 	RUST_ZAP_BR_NO_TABLE,		/* pte_offset_map_lock() failed */
+	/* __unmap_hugepage_range() */
+	RUST_ZAP_BR_HUGE_NO_TABLE,	/* hugetlb_walk() found no table */
+	RUST_ZAP_BR_HUGE_PMD_UNSHARED,	/* huge_pmd_unshare() */
+	RUST_ZAP_BR_HUGE_NON_PRESENT_MARKER, /* non-present, marker left */
+	RUST_ZAP_BR_HUGE_NON_PRESENT_CLEARED,
+	RUST_ZAP_BR_HUGE_REF_OTHER,	/* not ref_page: skipped */
+	RUST_ZAP_BR_HUGE_REF_UNMAPPED,	/* ref_page: HPAGE_RESV_UNMAPPED */
+	RUST_ZAP_BR_HUGE_PRESENT,
+	RUST_ZAP_BR_HUGE_DIRTY,		/* set_page_dirty() */
+	RUST_ZAP_BR_HUGE_MARKER_INSTALLED, /* present, uffd-wp: marker */
+	RUST_ZAP_BR_HUGE_RESV_RESTORED,	/* vma_add_reservation() */
+	RUST_ZAP_BR_HUGE_RESV_FAILED,	/* vma_needs_reservation() < 0 */
 	RUST_ZAP_NR_BRANCHES
 };
 
@@ -76,6 +94,15 @@ void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 void rust_zap_warn_install_not_none(void);
 void rust_zap_warn_device_not_anon(void);
 void rust_zap_warn_unknown_entry(swp_entry_t entry);
+
+/* Statics of mm/hugetlb.c, for the Rust __unmap_hugepage_range(). */
+void rust_zap_hugetlb_set_resv_unmapped(struct vm_area_struct *vma);
+long rust_zap_vma_needs_reservation(struct hstate *h,
+				    struct vm_area_struct *vma,
+				    unsigned long addr);
+long rust_zap_vma_add_reservation(struct hstate *h,
+				  struct vm_area_struct *vma,
+				  unsigned long addr);
 
 /* For the KUnit suite, mm/rust_zap/rust_zap_kunit.c. */
 u32 rust_zap_test_pte(pte_t pte);

@@ -36,7 +36,7 @@ static int __init mm_zap_init(void)
 {
 	if (mm_zap_use_c)
 		static_branch_disable(&rust_mm_zap_key);
-	pr_info("mm_zap: zap_pte_range: %s implementation\n",
+	pr_info("mm_zap: zap_pte_range, __unmap_hugepage_range: %s\n",
 		rust_mm_zap_enabled() ? "Rust" : "C");
 	return 0;
 }
@@ -74,6 +74,17 @@ static const char *const rust_zap_branch_names[RUST_ZAP_NR_BRANCHES] = {
 	[RUST_ZAP_BR_FORCE_FLUSH] = "force_flush",
 	[RUST_ZAP_BR_RESCHED] = "need_resched_break",
 	[RUST_ZAP_BR_NO_TABLE] = "no_pte_table",
+	[RUST_ZAP_BR_HUGE_NO_TABLE] = "hugetlb_no_table",
+	[RUST_ZAP_BR_HUGE_PMD_UNSHARED] = "hugetlb_pmd_unshared",
+	[RUST_ZAP_BR_HUGE_NON_PRESENT_MARKER] = "hugetlb_non_present_marker",
+	[RUST_ZAP_BR_HUGE_NON_PRESENT_CLEARED] = "hugetlb_non_present_cleared",
+	[RUST_ZAP_BR_HUGE_REF_OTHER] = "hugetlb_ref_page_other",
+	[RUST_ZAP_BR_HUGE_REF_UNMAPPED] = "hugetlb_ref_page_unmapped",
+	[RUST_ZAP_BR_HUGE_PRESENT] = "hugetlb_present",
+	[RUST_ZAP_BR_HUGE_DIRTY] = "hugetlb_dirty",
+	[RUST_ZAP_BR_HUGE_MARKER_INSTALLED] = "hugetlb_marker_installed",
+	[RUST_ZAP_BR_HUGE_RESV_RESTORED] = "hugetlb_resv_restored",
+	[RUST_ZAP_BR_HUGE_RESV_FAILED] = "hugetlb_resv_failed",
 };
 
 static int mm_zap_branches_show(struct seq_file *m, void *v)

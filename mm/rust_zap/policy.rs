@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The decisions of `zap_pte_range()`: what happens to an entry, given its
-//! kind, the vma and the caller's `struct zap_details`.
+//! The decisions of `zap_pte_range()` and `__unmap_hugepage_range()`: what
+//! happens to an entry, given its kind, the vma and the caller's
+//! `struct zap_details` (or, for hugetlb, its `zap_flags`).
 //!
 //! Pure functions without FFI and without `kernel::` imports: the host tests
 //! (`scripts/host-tests`) compile this very file and check it exhaustively
@@ -76,11 +77,15 @@ impl Details {
     pub(crate) const fn zap_folio(self, folio_anon: bool) -> bool {
         self.zap_cows() || !folio_anon
     }
+}
 
-    /// `zap_drop_file_uffd_wp()`: whether uffd-wp markers of file memory go.
-    pub(crate) const fn drop_marker(self) -> bool {
-        self.flags.contains(ZapFlags::DROP_MARKER)
-    }
+/// The rule of the series, for both zap loops: a zap keeps the uffd-wp bit
+/// of file memory (shmem, hugetlbfs) as a PTE marker where it clears an
+/// entry that carried it, unless the caller drops markers
+/// (`ZAP_FLAG_DROP_MARKER`: truncation, unregistering); anonymous memory
+/// loses it with its data.
+pub(crate) const fn keeps_uffd_wp(anon: bool, flags: ZapFlags) -> bool {
+    !anon && !flags.contains(ZapFlags::DROP_MARKER)
 }
 
 /// What the zap needs to know of the vma, read once per call.
@@ -153,16 +158,16 @@ pub(crate) const fn non_present(kind: NonPresent, vma: Vma, details: Details) ->
         NonPresent::Swap | NonPresent::Poisoned => details.zap_cows(),
         // Anonymous memory always drops the marker; file memory only if
         // asked to (the uffd-wp bit must survive, say, MADV_DONTNEED).
-        NonPresent::UffdWpMarker => vma.anon || details.drop_marker(),
+        NonPresent::UffdWpMarker => !keeps_uffd_wp(vma.anon, details.flags),
         NonPresent::Unknown => true,
     })
 }
 
 /// `zap_install_uffd_wp_if_needed()`: whether the zap may re-arm uffd-wp
-/// markers where it cleared entries. Anonymous memory drops everything; file
-/// memory keeps its uffd-wp bit unless the caller asked to drop markers.
+/// markers where it cleared entries (`zap_drop_file_uffd_wp()` is the
+/// flag's half of `keeps_uffd_wp()`).
 pub(crate) const fn zap_may_rearm(vma: Vma, details: Details) -> bool {
-    !vma.anon && !details.drop_marker()
+    keeps_uffd_wp(vma.anon, details.flags)
 }
 
 /// `pte_install_uffd_wp_if_needed()`: whether a cleared entry of this vma is
@@ -172,6 +177,16 @@ pub(crate) const fn zap_may_rearm(vma: Vma, details: Details) -> bool {
 /// vma could take a marker, as C does.
 pub(crate) fn install_marker(vma: Vma, wp: impl FnOnce() -> bool) -> bool {
     !vma.anon && vma.uffd_wp && wp()
+}
+
+/// `__unmap_hugepage_range()`: whether a hugetlb entry it clears is
+/// replaced by a uffd-wp marker. `wp` tells whether the entry carried
+/// uffd-wp: `huge_pte_uffd_wp()` if it was present, `pte_swp_uffd_wp_any()`
+/// (a migration entry's bit or a marker) if not. hugetlbfs is file memory;
+/// unlike the pte level, C does not ask whether the vma is still registered
+/// for uffd-wp, and neither does this.
+pub(crate) const fn hugetlb_marker(flags: ZapFlags, wp: bool) -> bool {
+    wp && keeps_uffd_wp(false, flags)
 }
 
 /// The rss counter a folio is accounted in: `mm_counter()`.

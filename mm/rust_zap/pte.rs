@@ -93,6 +93,39 @@ impl Pte {
         unsafe { bindings::pte_swp_uffd_wp_any(self.0) }
     }
 
+    /// `huge_pte_none()` of a hugetlb entry.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
+    #[inline(always)]
+    pub(crate) fn is_huge_none(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::huge_pte_none(self.0) != 0 }
+    }
+
+    /// `huge_pte_dirty()` of a present hugetlb entry.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
+    #[inline(always)]
+    pub(crate) fn is_huge_dirty(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::huge_pte_dirty(self.0) != 0 }
+    }
+
+    /// `huge_pte_uffd_wp()` of a present hugetlb entry.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
+    #[inline(always)]
+    pub(crate) fn is_huge_uffd_wp(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::huge_pte_uffd_wp(self.0) != 0 }
+    }
+
+    /// `pte_page()` of a present hugetlb entry: the page it maps (hugetlb
+    /// pages always have a `struct page`).
+    #[cfg(CONFIG_HUGETLB_PAGE)]
+    #[inline(always)]
+    pub(crate) fn page(self) -> *mut bindings::page {
+        // SAFETY: a pure function of the value (the pfn's memmap entry).
+        unsafe { bindings::pte_page(self.0) }
+    }
+
     /// `pte_to_swp_entry()` of a swap pte.
     #[inline(always)]
     pub(crate) fn to_swp_entry(self) -> SwpEntry {

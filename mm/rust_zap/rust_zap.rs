@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `zap_pte_range()` and `pte_install_uffd_wp_if_needed()` in Rust.
+//! `zap_pte_range()`, `pte_install_uffd_wp_if_needed()` and
+//! `__unmap_hugepage_range()` in Rust.
 //!
 //! C calls these entry points (see include/linux/rust_zap.h) when the
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). Modules: `pte` (a pte value and a swap
 //! entry), `entry` (their classification), `folio` (a mapped folio),
 //! `gather` (the mmu_gather), `policy` (the decisions, pure), `stats`
-//! (branch counters), `table` (RAII guards of the locked table) and `zap`
-//! (the loop). They reach C through its functions and the helpers of
-//! rust/helpers/mm_zap.c, which `CONFIG_RUST_INLINE_HELPERS` inlines.
+//! (branch counters), `table` (RAII guards of the locked table), `zap`
+//! (the loop) and `hugetlb` (the hugetlb loop). They reach C through its
+//! functions and the helpers of rust/helpers/mm_zap.c, which
+//! `CONFIG_RUST_INLINE_HELPERS` inlines.
 
 mod entry;
 mod folio;
 mod gather;
+#[cfg(CONFIG_HUGETLB_PAGE)]
+mod hugetlb;
 mod policy;
 mod pte;
 mod stats;
@@ -66,6 +70,29 @@ pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
     }
 }
 
+/// `__unmap_hugepage_range()`, after its assertions: called from C when the
+/// Rust path is selected.
+///
+/// # Safety
+///
+/// As for the C function: `tlb` is a gather started on the mm of `vma`, a
+/// hugetlb vma; `[start, end)` is aligned to its huge page size and within
+/// it; `ref_page` is NULL or a page it maps; the caller holds the i_mmap
+/// lock for writing and the hugetlb vma lock.
+#[cfg(CONFIG_HUGETLB_PAGE)]
+#[no_mangle]
+pub unsafe extern "C" fn rust_unmap_hugepage_range(
+    tlb: *mut bindings::mmu_gather,
+    vma: *mut bindings::vm_area_struct,
+    start: usize,
+    end: usize,
+    ref_page: *mut bindings::page,
+    zap_flags: bindings::zap_flags_t,
+) {
+    // SAFETY: forwarded from our own safety requirements.
+    unsafe { hugetlb::unmap_hugepage_range(tlb, vma, start, end, ref_page, zap_flags) }
+}
+
 /// For the KUnit suite: the accessors of `pte` as bits (see `c_pte()` in
 /// mm/rust_zap/rust_zap_kunit.c), and in bits 8 and up the kind of a
 /// non-present entry as the zap loop classifies it.
@@ -99,15 +126,14 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
 #[no_mangle]
 pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     let bit = |n: u32| input & (1 << n) != 0;
+    // unmap_single_vma() passes hugetlb the flags of its details, if any.
+    let flags = if bit(0) && bit(2) {
+        policy::ZapFlags::DROP_MARKER
+    } else {
+        policy::ZapFlags::EMPTY
+    };
     let details = if bit(0) {
-        policy::Details::new(
-            bit(1),
-            if bit(2) {
-                policy::ZapFlags::DROP_MARKER
-            } else {
-                policy::ZapFlags::EMPTY
-            },
-        )
+        policy::Details::new(bit(1), flags)
     } else {
         policy::Details::NONE
     };
@@ -133,6 +159,7 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     }
     out |= u32::from(policy::zap_may_rearm(vma, details)) << 8;
     out |= u32::from(policy::install_marker(vma, || wp)) << 9;
+    out |= u32::from(policy::hugetlb_marker(flags, wp)) << 10;
     out
 }
 

@@ -113,8 +113,8 @@ static void rust_zap_swap_ptes(struct kunit *test)
 }
 
 /*
- * The conditions of mm/memory.c and include/linux/mm_inline.h for one
- * input, bit for bit as rust_zap_test_policy() reports them.
+ * The conditions of mm/memory.c, include/linux/mm_inline.h and mm/hugetlb.c
+ * for one input, bit for bit as rust_zap_test_policy() reports them.
  */
 static u32 c_policy(u32 in)
 {
@@ -143,6 +143,8 @@ static u32 c_policy(u32 in)
 	out |= (!vma_anon && !drop) << 8;
 	/* pte_install_uffd_wp_if_needed() */
 	out |= (!(vma_anon || !uffd_wp) && wp) << 9;
+	/* __unmap_hugepage_range(), given unmap_single_vma()'s zap_flags */
+	out |= (wp && !drop) << 10;
 	return out;
 }
 

@@ -7,6 +7,7 @@
  * the C; the Rust code knows no layout of its own.
  */
 
+#include <linux/hugetlb.h>
 #include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
@@ -308,5 +309,174 @@ __rust_helper void rust_helper_ksm_might_unmap_zero_page(struct mm_struct *mm,
 {
 	ksm_might_unmap_zero_page(mm, pte);
 }
+
+#ifdef CONFIG_HUGETLB_PAGE
+/*
+ * __unmap_hugepage_range(). What an architecture provides out of line (arm64:
+ * huge_ptep_get(), huge_ptep_get_and_clear(), huge_pte_clear(),
+ * set_huge_pte_at()) has a helper only where asm-generic/hugetlb.h makes it
+ * inline.
+ */
+
+__rust_helper struct hstate *rust_helper_hstate_vma(struct vm_area_struct *vma)
+{
+	return hstate_vma(vma);
+}
+
+__rust_helper unsigned long rust_helper_huge_page_size(const struct hstate *h)
+{
+	return huge_page_size(h);
+}
+
+__rust_helper unsigned long
+rust_helper_pages_per_huge_page(const struct hstate *h)
+{
+	return pages_per_huge_page(h);
+}
+
+__rust_helper pte_t *rust_helper_hugetlb_walk(struct vm_area_struct *vma,
+					      unsigned long addr,
+					      unsigned long sz)
+{
+	return hugetlb_walk(vma, addr, sz);
+}
+
+__rust_helper spinlock_t *rust_helper_huge_pte_lock(struct hstate *h,
+						    struct mm_struct *mm,
+						    pte_t *pte)
+{
+	return huge_pte_lock(h, mm, pte);
+}
+
+#ifndef __HAVE_ARCH_HUGE_PTEP_GET
+__rust_helper pte_t rust_helper_huge_ptep_get(struct mm_struct *mm,
+					      unsigned long addr, pte_t *ptep)
+{
+	return huge_ptep_get(mm, addr, ptep);
+}
+#endif
+
+#ifndef __HAVE_ARCH_HUGE_PTE_NONE
+__rust_helper int rust_helper_huge_pte_none(pte_t pte)
+{
+	return huge_pte_none(pte);
+}
+#endif
+
+__rust_helper unsigned long rust_helper_huge_pte_dirty(pte_t pte)
+{
+	return huge_pte_dirty(pte);
+}
+
+__rust_helper int rust_helper_huge_pte_uffd_wp(pte_t pte)
+{
+	return huge_pte_uffd_wp(pte);
+}
+
+__rust_helper struct page *rust_helper_pte_page(pte_t pte)
+{
+	return pte_page(pte);
+}
+
+#ifndef __HAVE_ARCH_HUGE_PTEP_GET_AND_CLEAR
+__rust_helper pte_t rust_helper_huge_ptep_get_and_clear(struct mm_struct *mm,
+							 unsigned long addr,
+							 pte_t *ptep,
+							 unsigned long sz)
+{
+	return huge_ptep_get_and_clear(mm, addr, ptep, sz);
+}
+#endif
+
+#ifndef __HAVE_ARCH_HUGE_PTE_CLEAR
+__rust_helper void rust_helper_huge_pte_clear(struct mm_struct *mm,
+					      unsigned long addr, pte_t *ptep,
+					      unsigned long sz)
+{
+	huge_pte_clear(mm, addr, ptep, sz);
+}
+#endif
+
+#ifndef __HAVE_ARCH_HUGE_SET_HUGE_PTE_AT
+__rust_helper void rust_helper_set_huge_pte_at(struct mm_struct *mm,
+					       unsigned long addr, pte_t *ptep,
+					       pte_t pte, unsigned long sz)
+{
+	set_huge_pte_at(mm, addr, ptep, pte, sz);
+}
+#endif
+
+__rust_helper void rust_helper_hugetlb_count_sub(long l, struct mm_struct *mm)
+{
+	hugetlb_count_sub(l, mm);
+}
+
+__rust_helper void rust_helper_hugetlb_remove_rmap(struct folio *folio)
+{
+	hugetlb_remove_rmap(folio);
+}
+
+__rust_helper bool rust_helper_folio_mapped(const struct folio *folio)
+{
+	return folio_mapped(folio);
+}
+
+__rust_helper void
+rust_helper_folio_set_hugetlb_restore_reserve(struct folio *folio)
+{
+	folio_set_hugetlb_restore_reserve(folio);
+}
+
+__rust_helper void
+rust_helper_folio_clear_hugetlb_restore_reserve(struct folio *folio)
+{
+	folio_clear_hugetlb_restore_reserve(folio);
+}
+
+__rust_helper void rust_helper_spin_lock_irq(spinlock_t *lock)
+{
+	spin_lock_irq(lock);
+}
+
+__rust_helper void rust_helper_spin_unlock_irq(spinlock_t *lock)
+{
+	spin_unlock_irq(lock);
+}
+
+/* The mmu_gather of a hugetlb vma. */
+
+__rust_helper void rust_helper_tlb_change_page_size(struct mmu_gather *tlb,
+						    unsigned int page_size)
+{
+	tlb_change_page_size(tlb, page_size);
+}
+
+__rust_helper void rust_helper_tlb_start_vma(struct mmu_gather *tlb,
+					     struct vm_area_struct *vma)
+{
+	tlb_start_vma(tlb, vma);
+}
+
+__rust_helper void rust_helper_tlb_end_vma(struct mmu_gather *tlb,
+					   struct vm_area_struct *vma)
+{
+	tlb_end_vma(tlb, vma);
+}
+
+__rust_helper void rust_helper_tlb_remove_huge_tlb_entry(struct hstate *h,
+							 struct mmu_gather *tlb,
+							 pte_t *ptep,
+							 unsigned long address)
+{
+	tlb_remove_huge_tlb_entry(h, tlb, ptep, address);
+}
+
+__rust_helper void rust_helper_tlb_remove_page_size(struct mmu_gather *tlb,
+						    struct page *page,
+						    int page_size)
+{
+	tlb_remove_page_size(tlb, page, page_size);
+}
+#endif /* CONFIG_HUGETLB_PAGE */
 
 #endif /* CONFIG_RUST_MM_ZAP */

@@ -5,7 +5,8 @@
 //! transliteration of the C conditions of Linux 6.12 (mm/memory.c:
 //! should_zap_cows(), should_zap_folio(), zap_drop_file_uffd_wp(),
 //! zap_install_uffd_wp_if_needed() and the branches of zap_pte_range();
-//! include/linux/mm_inline.h: pte_install_uffd_wp_if_needed()).
+//! include/linux/mm_inline.h: pte_install_uffd_wp_if_needed(); mm/hugetlb.c:
+//! the marker conditions of __unmap_hugepage_range()).
 
 #![allow(dead_code)]
 
@@ -71,6 +72,22 @@ mod tests {
                 return false;
             }
             wp
+        }
+
+        /// Whether __unmap_hugepage_range() (mm/hugetlb.c) sets a marker
+        /// where it cleared an entry: its two conditions, on a non-present
+        /// and on a present entry.
+        pub(super) fn hugetlb_sets_marker(
+            present: bool,
+            huge_pte_uffd_wp: bool,
+            pte_swp_uffd_wp_any: bool,
+            zap_flags: u32,
+        ) -> bool {
+            if !present {
+                pte_swp_uffd_wp_any && (zap_flags & ZAP_FLAG_DROP_MARKER) == 0
+            } else {
+                huge_pte_uffd_wp && (zap_flags & ZAP_FLAG_DROP_MARKER) == 0
+            }
         }
 
         /// The kinds of the non-present branches of zap_pte_range().
@@ -150,9 +167,13 @@ mod tests {
         for d in all_details() {
             let r = rust_details(d);
             assert_eq!(r.zap_cows(), c::should_zap_cows(d.as_ref()), "{d:?}");
+            let file = Vma {
+                anon: false,
+                uffd_wp: true,
+            };
             assert_eq!(
-                r.drop_marker(),
-                c::zap_drop_file_uffd_wp(d.as_ref()),
+                policy::zap_may_rearm(file, r),
+                !c::zap_drop_file_uffd_wp(d.as_ref()),
                 "{d:?}"
             );
             for folio_anon in BOOLS {
@@ -243,6 +264,26 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn hugetlb_marker_exhaustive() {
+        for zap_flags in [0, ZAP_FLAG_DROP_MARKER, 1 << 1, ZAP_FLAG_DROP_MARKER | 1 << 1] {
+            let flags = ZapFlags::from_bits_truncate(zap_flags);
+            for wp in BOOLS {
+                // The Rust loop asks the one accessor that applies.
+                assert_eq!(
+                    policy::hugetlb_marker(flags, wp),
+                    c::hugetlb_sets_marker(true, wp, false, zap_flags),
+                    "present wp={wp} flags={zap_flags:#x}"
+                );
+                assert_eq!(
+                    policy::hugetlb_marker(flags, wp),
+                    c::hugetlb_sets_marker(false, false, wp, zap_flags),
+                    "non-present wp={wp} flags={zap_flags:#x}"
+                );
             }
         }
     }

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `__unmap_hugepage_range()` of Linux 6.12: the zap of a hugetlb vma, one
+//! huge page table entry at a time. hugetlb pages never reach
+//! `zap_pte_range()`, but the rule about uffd-wp markers is the same one,
+//! `policy::keeps_uffd_wp()`; this file walks, clears and accounts.
+
+use crate::policy::{self, ZapFlags};
+use crate::pte::Pte;
+use crate::stats::{self, hit};
+use core::ptr::NonNull;
+use kernel::bindings;
+
+/// The page table lock of a huge pte, held: `huge_pte_lock()` ...
+/// `spin_unlock()`.
+///
+/// # Invariants
+///
+/// `ptl` is a page table lock this task took in `lock` and holds until
+/// `drop`.
+struct HugePteLock {
+    ptl: NonNull<bindings::spinlock_t>,
+}
+
+impl HugePteLock {
+    /// Takes the lock of `ptep`.
+    ///
+    /// # Safety
+    ///
+    /// `ptep` is a huge pte of `mm`, of a vma of hstate `h`, found by
+    /// `hugetlb_walk()` under the locks that keep its table alive.
+    unsafe fn lock(
+        h: *mut bindings::hstate,
+        mm: *mut bindings::mm_struct,
+        ptep: *mut bindings::pte_t,
+    ) -> Self {
+        // SAFETY: by the safety requirements.
+        let ptl = unsafe { bindings::huge_pte_lock(h, mm, ptep) };
+        // INVARIANT: taken just now.
+        Self {
+            // SAFETY: `huge_pte_lockptr()` returns the lock of the table
+            // or `&mm->page_table_lock`, never NULL.
+            ptl: unsafe { NonNull::new_unchecked(ptl) },
+        }
+    }
+}
+
+impl Drop for HugePteLock {
+    fn drop(&mut self) {
+        // SAFETY: held since `lock`, by the invariants.
+        unsafe { bindings::spin_unlock(self.ptl.as_ptr()) };
+    }
+}
+
+/// `hugetlb_lock`, held with interrupts off: `spin_lock_irq()` ...
+/// `spin_unlock_irq()`.
+///
+/// # Invariants
+///
+/// This task holds `hugetlb_lock`, taken in `lock`, until `drop`.
+struct HugetlbLock(());
+
+impl HugetlbLock {
+    /// Takes `hugetlb_lock`.
+    fn lock() -> Self {
+        // SAFETY: a static spinlock, taken with interrupts off as C does;
+        // the zap holds no lock it nests inside.
+        unsafe { bindings::spin_lock_irq(core::ptr::addr_of_mut!(bindings::hugetlb_lock)) };
+        // INVARIANT: taken just now.
+        Self(())
+    }
+}
+
+impl Drop for HugetlbLock {
+    fn drop(&mut self) {
+        // SAFETY: held since `lock`, by the invariants.
+        unsafe { bindings::spin_unlock_irq(core::ptr::addr_of_mut!(bindings::hugetlb_lock)) };
+    }
+}
+
+/// What the loop does after an entry.
+enum Next {
+    /// The next huge page.
+    Page,
+    /// No table here (none, or just unshared): the next table.
+    Table,
+    /// `ref_page` unmapped: done.
+    Stop,
+}
+
+/// One call of `__unmap_hugepage_range()`.
+struct HugeZap {
+    tlb: *mut bindings::mmu_gather,
+    vma: *mut bindings::vm_area_struct,
+    mm: *mut bindings::mm_struct,
+    h: *mut bindings::hstate,
+    sz: usize,
+    flags: ZapFlags,
+    /// The one page to unmap (hugetlb COW taking a page back from the
+    /// children of its reservation's owner), if any.
+    ref_page: Option<NonNull<bindings::page>>,
+}
+
+impl HugeZap {
+    /// `set_huge_pte_at()` of a uffd-wp marker.
+    ///
+    /// # Safety
+    ///
+    /// `ptep` is a cleared huge pte of `mm` at `address`, locked.
+    unsafe fn set_marker(&self, address: usize, ptep: *mut bindings::pte_t) {
+        // SAFETY: by the safety requirements.
+        unsafe {
+            bindings::set_huge_pte_at(self.mm, address, ptep, Pte::uffd_wp_marker().raw(), self.sz)
+        };
+    }
+
+    /// The entry at `address`.
+    ///
+    /// # Safety
+    ///
+    /// `address` is a huge page of the vma, and the caller holds what
+    /// `__unmap_hugepage_range()` requires (the i_mmap lock for writing,
+    /// the hugetlb vma lock).
+    unsafe fn entry(&mut self, address: usize) -> Next {
+        // SAFETY: by the safety requirements.
+        let ptep = unsafe { bindings::hugetlb_walk(self.vma, address, self.sz) };
+        if ptep.is_null() {
+            hit(stats::HUGE_NO_TABLE);
+            return Next::Table;
+        }
+        // SAFETY: found by `hugetlb_walk()` under the caller's locks.
+        let ptl = unsafe { HugePteLock::lock(self.h, self.mm, ptep) };
+        // SAFETY: the pte lock held, and the caller's locks.
+        if unsafe { bindings::huge_pmd_unshare(self.tlb, self.vma, address, ptep) } != 0 {
+            drop(ptl);
+            hit(stats::HUGE_PMD_UNSHARED);
+            return Next::Table;
+        }
+        // SAFETY: a locked huge pte of `mm` at `address`.
+        let pte = Pte::new(unsafe { bindings::huge_ptep_get(self.mm, address, ptep) });
+        if pte.is_huge_none() {
+            return Next::Page;
+        }
+        if !pte.is_present() {
+            // Migrating hugepage or HWPoisoned hugepage is already
+            // unmapped and its refcount is dropped, so just clear pte here
+            // (or leave the marker its uffd-wp bit asks for).
+            if policy::hugetlb_marker(self.flags, pte.is_swp_uffd_wp_any()) {
+                // SAFETY: locked; a non-present entry is replaced whole.
+                unsafe { self.set_marker(address, ptep) };
+                hit(stats::HUGE_NON_PRESENT_MARKER);
+            } else {
+                // SAFETY: a locked huge pte of `mm` at `address`.
+                unsafe { bindings::huge_pte_clear(self.mm, address, ptep, self.sz) };
+                hit(stats::HUGE_NON_PRESENT_CLEARED);
+            }
+            return Next::Page;
+        }
+        let page = pte.page();
+        if let Some(ref_page) = self.ref_page {
+            // Only the page of interest goes.
+            if page != ref_page.as_ptr() {
+                hit(stats::HUGE_REF_OTHER);
+                return Next::Page;
+            }
+            // Mark the VMA as having unmapped its page so that future
+            // faults in this VMA will fail rather than looking like data
+            // was lost.
+            // SAFETY: a private hugetlb vma (only those have a ref_page).
+            unsafe { bindings::rust_zap_hugetlb_set_resv_unmapped(self.vma) };
+            hit(stats::HUGE_REF_UNMAPPED);
+        }
+        // SAFETY: a locked present huge pte of `mm` at `address`; the
+        // gather is this task's.
+        let pte = Pte::new(unsafe {
+            let pte = bindings::huge_ptep_get_and_clear(self.mm, address, ptep, self.sz);
+            bindings::tlb_remove_huge_tlb_entry(self.h, self.tlb, ptep, address);
+            pte
+        });
+        if pte.is_huge_dirty() {
+            // SAFETY: the page was mapped here, hence alive.
+            unsafe { bindings::set_page_dirty(page) };
+            hit(stats::HUGE_DIRTY);
+        }
+        if policy::hugetlb_marker(self.flags, pte.is_huge_uffd_wp()) {
+            // SAFETY: cleared just now, still locked.
+            unsafe { self.set_marker(address, ptep) };
+            hit(stats::HUGE_MARKER_INSTALLED);
+        }
+        // SAFETY: the page was mapped by the pte just cleared; `mm` and
+        // `h` are valid.
+        let folio = unsafe {
+            bindings::hugetlb_count_sub(bindings::pages_per_huge_page(self.h) as _, self.mm);
+            let folio = bindings::page_folio(page);
+            bindings::hugetlb_remove_rmap(folio);
+            folio
+        };
+        drop(ptl);
+        hit(stats::HUGE_PRESENT);
+
+        // Restore the reservation for anonymous page, otherwise the backing
+        // page could be stolen by someone. Restore only on the last unmap,
+        // otherwise the owner could empty its resv map while the folio is
+        // still mapped by a child; the i_mmap lock held for writing keeps
+        // the number of mappings. Not when freeing a surplus page.
+        let adjust_reservation = {
+            let _lock = HugetlbLock::lock();
+            // SAFETY: `h` is valid, its counters under `hugetlb_lock`; the
+            // vma and the folio (still referenced by the gather's share,
+            // not yet given to it) are valid.
+            unsafe {
+                let restore = (*self.h).surplus_huge_pages == 0
+                    && bindings::__vma_private_lock(self.vma)
+                    && !bindings::folio_mapped(folio)
+                    && bindings::folio_test_anon(folio);
+                if restore {
+                    bindings::folio_set_hugetlb_restore_reserve(folio);
+                }
+                restore
+            }
+        };
+        // Adjust the reservation for the region that will have the reserve
+        // restored, after the spin lock: vma_needs_reservation() changes
+        // resv->adds_in_progress if it succeeds, and do_exit() would keep
+        // the reservation forever without the add.
+        if adjust_reservation {
+            // SAFETY: a private vma owning its reservations, of hstate `h`.
+            let rc = unsafe { bindings::rust_zap_vma_needs_reservation(self.h, self.vma, address) };
+            if rc < 0 {
+                // The region could not be allocated: do not let the free
+                // restore the global reserve count, as if the reservation
+                // was consumed.
+                // SAFETY: a valid folio, as above.
+                unsafe { bindings::folio_clear_hugetlb_restore_reserve(folio) };
+                hit(stats::HUGE_RESV_FAILED);
+            } else if rc != 0 {
+                // SAFETY: as for `rust_zap_vma_needs_reservation()`.
+                unsafe { bindings::rust_zap_vma_add_reservation(self.h, self.vma, address) };
+                hit(stats::HUGE_RESV_RESTORED);
+            }
+        }
+        // SAFETY: the pte that mapped the page is cleared and its TLB entry
+        // gathered; the gather takes over the reference it held.
+        unsafe { bindings::tlb_remove_page_size(self.tlb, page, self.sz as i32) };
+        if self.ref_page.is_some() {
+            Next::Stop
+        } else {
+            Next::Page
+        }
+    }
+}
+
+/// `__unmap_hugepage_range()`, after its assertions.
+///
+/// # Safety
+///
+/// As for the C function: `tlb` is a gather started on the mm of `vma`, a
+/// hugetlb vma; `[start, end)` is aligned to its huge page size and within
+/// it; `ref_page` is NULL or a page it maps; the caller holds the i_mmap
+/// lock for writing and the hugetlb vma lock.
+pub(crate) unsafe fn unmap_hugepage_range(
+    tlb: *mut bindings::mmu_gather,
+    vma: *mut bindings::vm_area_struct,
+    start: usize,
+    end: usize,
+    ref_page: *mut bindings::page,
+    zap_flags: bindings::zap_flags_t,
+) {
+    // SAFETY: a valid hugetlb vma, by the safety requirements.
+    let (mm, h) = unsafe { ((*vma).vm_mm, bindings::hstate_vma(vma)) };
+    // SAFETY: the hstate of a vma is valid.
+    let sz = unsafe { bindings::huge_page_size(h) } as usize;
+    let mut zap = HugeZap {
+        tlb,
+        vma,
+        mm,
+        h,
+        sz,
+        flags: ZapFlags::from_bits_truncate(zap_flags),
+        ref_page: NonNull::new(ref_page),
+    };
+    // This is a hugetlb vma, all the pte entries should point to huge
+    // page.
+    // SAFETY: a gather of this task on the vma's mm.
+    let last_addr_mask = unsafe {
+        bindings::tlb_change_page_size(tlb, sz as u32);
+        bindings::tlb_start_vma(tlb, vma);
+        bindings::hugetlb_mask_last_page(h)
+    } as usize;
+    let mut address = start;
+    while address < end {
+        // SAFETY: a huge page of the vma, by the safety requirements.
+        match unsafe { zap.entry(address) } {
+            Next::Page => {}
+            Next::Table => address |= last_addr_mask,
+            Next::Stop => break,
+        }
+        address = address.wrapping_add(sz);
+    }
+    // SAFETY: as above; the i_mmap lock is still held, as the flush after
+    // huge_pmd_unshare() needs.
+    unsafe {
+        bindings::tlb_end_vma(tlb, vma);
+        bindings::huge_pmd_unshare_flush(tlb, vma);
+    }
+}
