@@ -18,7 +18,11 @@
  *   "always" for the run): every page is written before the region is
  *   registered (and again after each munmap + mmap), since faults in a
  *   uffd-armed vma map one page at a time; their ranged operations span up
- *   to 20 pages, so zaps take whole folios, parts and folio boundaries.
+ *   to 20 pages, so zaps take whole folios, parts and folio boundaries;
+ * - hugetlb_private: a hugetlb memfd with data, MAP_PRIVATE: written pages
+ *   are anonymous hugetlb COW copies, whose zap gives their reservation
+ *   back (__unmap_hugepage_range()); a hole punch takes the copies too
+ *   (hugetlb zaps do not spare them).
  *
  *  A xorshift PRNG seeded by -s picks the operations, so
  * the sequence depends on the seed only.  After every operation the effects
@@ -39,8 +43,9 @@
  * - MADV_PAGEOUT keeps data and wp (marker / wp swap pte); hugetlb refuses it.
  * - fallocate(PUNCH_HOLE) and MADV_REMOVE: data zeroed, markers kept on
  *   shmem and hugetlb (unmap_mapping_range() / hugetlb_vmdelete_list(.., 0)
- *   do not pass ZAP_FLAG_DROP_MARKER); a private mapping keeps its COW
- *   copies (even_cows is false) and MADV_REMOVE refuses it (EACCES).
+ *   do not pass ZAP_FLAG_DROP_MARKER); a private shmem mapping keeps its
+ *   COW copies (even_cows is false), a private hugetlb mapping does not;
+ *   MADV_REMOVE refuses private mappings (EACCES).
  * - ftruncate() shrink + grow back: data zeroed, COW copies of a private
  *   mapping included (even_cows); shmem keeps the markers,
  *   hugetlb_vmtruncate() passes ZAP_FLAG_DROP_MARKER and drops them.
@@ -109,7 +114,7 @@
 
 enum kind {
 	K_SHMEM, K_ANON, K_HUGETLB, K_PRIVATE, K_ANON64K, K_SHMEM64K,
-	NR_KINDS, K_SHARED = NR_KINDS
+	K_HPRIVATE, NR_KINDS, K_SHARED = NR_KINDS
 };
 
 /* How each kind is mapped, and what a zap does to it. */
@@ -133,6 +138,8 @@ static const struct {
 			    false, MTHP_DIR "/enabled" },
 	[K_SHMEM64K]	= { "shmem64k", -1, MAP_SHARED | MAP_ANONYMOUS, false,
 			    false, MTHP_DIR "/shmem_enabled" },
+	[K_HPRIVATE]	= { "hugetlb_private", MFD_HUGETLB, MAP_PRIVATE, false,
+			    true },
 	[K_SHARED]	= { "shared", 0, MAP_SHARED },
 };
 
@@ -142,8 +149,11 @@ static const struct {
 #define KP	(1U << K_PRIVATE)
 #define KA64	(1U << K_ANON64K)
 #define KS64	(1U << K_SHMEM64K)
+#define KHP	(1U << K_HPRIVATE)
 #define KX	(1U << K_SHARED)
-#define KALL	(KS | KA | KH | KP | KA64 | KS64)
+#define KALL	(KS | KA | KH | KP | KA64 | KS64 | KHP)
+#define KHUGE	(KH | KHP)	/* 2M hugetlb pages */
+#define KFILE	(KS | KH | KP | KS64 | KHP)	/* uffd-wp needs WP_HUGETLBFS_SHMEM */
 
 enum op {
 	OP_PROTECT, OP_UNPROTECT, OP_READ, OP_WRITE, OP_DONTNEED, OP_PAGEOUT,
@@ -161,10 +171,10 @@ static const struct {
 	[OP_READ]	= { "read",	 15, KALL | KX },
 	[OP_WRITE]	= { "write",	 20, KALL | KX },
 	[OP_DONTNEED]	= { "dontneed",	 10, KALL | KX },
-	[OP_PAGEOUT]	= { "pageout",	  6, (KALL & ~KH) | KX },
-	[OP_PUNCH]	= { "punch",	  4, KS | KH | KP | KX },
+	[OP_PAGEOUT]	= { "pageout",	  6, (KALL & ~KHUGE) | KX },
+	[OP_PUNCH]	= { "punch",	  4, KS | KH | KP | KHP | KX },
 	[OP_REMOVE]	= { "remove",	  3, KS | KH | KS64 | KX },
-	[OP_TRUNCATE]	= { "truncate",	  3, KS | KH | KP },
+	[OP_TRUNCATE]	= { "truncate",	  3, KS | KH | KP | KHP },
 	[OP_FORK]	= { "fork",	  2, KALL },
 	[OP_MREMAP]	= { "mremap",	  2, KALL },
 	[OP_REMAP]	= { "remap",	  2, KALL },
@@ -552,22 +562,30 @@ static void populate(struct worker *w, struct region *r)
 	__atomic_add_fetch(&g.large[r->kind], large, __ATOMIC_RELAXED);
 }
 
-/* The private kind's file: a data version per page, written through the fd. */
+static bool hugetlb_kind(enum kind k)
+{
+	return (1U << k) & KHUGE;
+}
+
+/*
+ * The private kinds' file: a data version per page, written through a
+ * shared mapping of it (hugetlbfs has no write()).
+ */
 static int write_file(struct worker *w, struct region *r)
 {
 	unsigned int i, j;
-	unsigned char c;
+	char *p;
 
+	p = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
 	for (i = 0; i < r->npages; i++) {
 		r->pg[i].fver = r->pg[i].ver = next_ver(w);
-		for (j = 0; j < NR_SAMPLES; j++) {
-			c = sample_val(r->pg[i].ver, j);
-			if (pwrite(r->fd, &c, 1, (off_t)i * r->psize +
-				   sample_off(r, j)) != 1)
-				return -1;
-		}
+		for (j = 0; j < NR_SAMPLES; j++)
+			p[(size_t)i * r->psize + sample_off(r, j)] =
+				sample_val(r->pg[i].ver, j);
 	}
-	return 0;
+	return munmap(p, r->len);
 }
 
 /* Returns 0, or -1 with a "# skip" reason in @why. */
@@ -581,7 +599,7 @@ static int region_create(struct worker *w, struct region *r, enum kind k,
 	r->kind = k;
 	r->fd = r->uffd = -1;
 	r->npages = npages;
-	r->psize = k == K_HUGETLB ? HPAGE_SIZE : (size_t)getpagesize();
+	r->psize = hugetlb_kind(k) ? HPAGE_SIZE : (size_t)getpagesize();
 	r->align = kinds[k].knob ? MTHP_SIZE : r->psize;
 	r->max_range = kinds[k].knob ? MTHP_RANGE : MAX_RANGE;
 	r->len = npages * r->psize;
@@ -594,7 +612,7 @@ static int region_create(struct worker *w, struct region *r, enum kind k,
 		step = "ftruncate";
 		if (ftruncate(r->fd, r->len))
 			goto err;
-		step = "pwrite";
+		step = "writing the file";
 		if (kinds[k].cow && write_file(w, r))
 			goto err;
 	}
@@ -800,15 +818,16 @@ static int op_punch(struct worker *w, struct region *r, unsigned int a,
 		      (off_t)a * r->psize, (off_t)(b - a) * r->psize))
 		return fail(w, "fallocate", "%s pages %u-%u: %s",
 			    kinds[r->kind].name, a, b - 1, strerror(errno));
-	file_freed(r, a, b, false, EXPECT_PUNCH_HOLE_KEEPS_WP);
+	/* hugetlb_vmdelete_list() zaps a private mapping's copies too */
+	file_freed(r, a, b, hugetlb_kind(r->kind), EXPECT_PUNCH_HOLE_KEEPS_WP);
 	return 0;
 }
 
 /* Shrink the file to @a pages and grow it back. */
 static int op_truncate(struct worker *w, struct region *r, unsigned int a)
 {
-	bool keep = r->kind == K_HUGETLB ? EXPECT_HUGETLB_TRUNCATE_KEEPS_WP :
-					   EXPECT_SHMEM_TRUNCATE_KEEPS_WP;
+	bool keep = hugetlb_kind(r->kind) ? EXPECT_HUGETLB_TRUNCATE_KEEPS_WP :
+					    EXPECT_SHMEM_TRUNCATE_KEEPS_WP;
 
 	if (ftruncate(r->fd, (off_t)a * r->psize) ||
 	    ftruncate(r->fd, r->len))
@@ -1224,7 +1243,7 @@ static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"%s [-s SEED] [-n OPS] [-t SECONDS] [-j THREADS]\n"
-		"\t[-m shmem,anon,hugetlb,private,anon64k,shmem64k]\n",
+		"\t[-m shmem,anon,hugetlb,private,anon64k,shmem64k,hugetlb_private]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -1290,11 +1309,11 @@ static void probe_features(void)
 		skip_all("no uffd-wp (UFFD_FEATURE_PAGEFAULT_FLAG_WP)");
 	g.features = offered & (UFFD_FEATURE_WP_HUGETLBFS_SHMEM |
 				UFFD_FEATURE_WP_UNPOPULATED);
-	if ((g.kinds & (KS | KH | KP | KS64)) &&
+	if ((g.kinds & KFILE) &&
 	    !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
-		printf("# skip: shmem, hugetlb, private, shmem64k: %s\n",
+		printf("# skip: shmem, hugetlb, private, shmem64k, hugetlb_private: %s\n",
 		       "no UFFD_FEATURE_WP_HUGETLBFS_SHMEM");
-		g.kinds &= ~(KS | KH | KP | KS64);
+		g.kinds &= ~KFILE;
 	}
 	if ((g.kinds & (KA | KA64)) &&
 	    !(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
@@ -1310,6 +1329,18 @@ static void probe_features(void)
 			g.kinds &= ~(1U << k);
 		}
 	}
+	/*
+	 * Per worker: hugetlb's file; hugetlb_private's file and the
+	 * reservation of its mapping (its COW copies).
+	 */
+	if ((g.kinds & KHP) &&
+	    hugetlb_free() < (unsigned long)(g.kinds & KH ? 3 : 2) *
+			     NR_HUGE_PAGES * g.threads) {
+		printf("# skip: hugetlb_private: %lu free 2M pages, %d needed\n",
+		       hugetlb_free(),
+		       (g.kinds & KH ? 3 : 2) * NR_HUGE_PAGES * g.threads);
+		g.kinds &= ~KHP;
+	}
 	if ((g.kinds & KH) &&
 	    hugetlb_free() < (unsigned long)NR_HUGE_PAGES * g.threads) {
 		printf("# skip: hugetlb: %lu free 2M pages, %d needed\n",
@@ -1324,7 +1355,7 @@ static void probe_features(void)
 
 static unsigned int region_pages(enum kind k)
 {
-	if (k == K_HUGETLB)
+	if (hugetlb_kind(k))
 		return NR_HUGE_PAGES;
 	if (kinds[k].knob)	/* two 64K folios */
 		return 2 * MTHP_SIZE / getpagesize();
