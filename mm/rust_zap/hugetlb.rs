@@ -130,8 +130,14 @@ impl HugeZap {
         }
         // SAFETY: found by `hugetlb_walk()` under the caller's locks.
         let ptl = unsafe { HugePteLock::lock(self.h, self.mm, ptep) };
+        // `huge_pmd_unshare()` returns 0 at once unless the table is shared:
+        // ask the inline test first, and make the call only then (C calls
+        // its static `__huge_pmd_unshare()` for every entry).
         // SAFETY: the pte lock held, and the caller's locks.
-        if unsafe { bindings::huge_pmd_unshare(self.tlb, self.vma, address, ptep) } != 0 {
+        if unsafe {
+            bindings::hugetlb_pmd_shared(ptep)
+                && bindings::huge_pmd_unshare(self.tlb, self.vma, address, ptep) != 0
+        } {
             drop(ptl);
             hit(stats::HUGE_PMD_UNSHARED);
             return Next::Table;
@@ -205,14 +211,17 @@ impl HugeZap {
         // the number of mappings. Not when freeing a surplus page.
         let adjust_reservation = {
             let _lock = HugetlbLock::lock();
+            // C's order but for `__vma_private_lock()`, asked last: out of
+            // line here (C inlines it), it is not called for the file
+            // pages of shared mappings. The tests have no side effect.
             // SAFETY: `h` is valid, its counters under `hugetlb_lock`; the
-            // vma and the folio (still referenced by the gather's share,
-            // not yet given to it) are valid.
+            // vma is valid, and so is the folio, which keeps the reference
+            // the pte held until `tlb_remove_page_size()`.
             unsafe {
                 let restore = (*self.h).surplus_huge_pages == 0
-                    && bindings::__vma_private_lock(self.vma)
                     && !bindings::folio_mapped(folio)
-                    && bindings::folio_test_anon(folio);
+                    && bindings::folio_test_anon(folio)
+                    && bindings::__vma_private_lock(self.vma);
                 if restore {
                     bindings::folio_set_hugetlb_restore_reserve(folio);
                 }

@@ -348,6 +348,11 @@ __rust_helper spinlock_t *rust_helper_huge_pte_lock(struct hstate *h,
 	return huge_pte_lock(h, mm, pte);
 }
 
+__rust_helper bool rust_helper_hugetlb_pmd_shared(pte_t *pte)
+{
+	return hugetlb_pmd_shared(pte);
+}
+
 #ifndef __HAVE_ARCH_HUGE_PTEP_GET
 __rust_helper pte_t rust_helper_huge_ptep_get(struct mm_struct *mm,
 					      unsigned long addr, pte_t *ptep)
