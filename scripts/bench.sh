@@ -88,7 +88,8 @@ def figure(profile, mode, w):
 
 workloads = sorted({w for (_, _, w) in raw} | set(skips), key=lambda w: (w not in skips, w))
 order = ["anon-munmap-4k", "anon-munmap-mthp", "shmem-dontneed", "shmem-dontneed-wp",
-         "shmem-dontneed-markers", "exit-rss", "shmem-pageout-wp", "anon-swap-zap"]
+         "shmem-dontneed-markers", "exit-rss", "shmem-pageout-wp", "anon-swap-zap",
+         "hugetlb-dontneed-wp"]
 workloads = [w for w in order if w in workloads] + [w for w in workloads if w not in order]
 rows, summary = [], {}
 for w in workloads:

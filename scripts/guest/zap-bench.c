@@ -5,6 +5,8 @@
  * Every workload sets up a region of MIB MiB (untimed), then times a single
  * zap of that region (munmap, MADV_DONTNEED, exit, MADV_PAGEOUT) with
  * CLOCK_MONOTONIC.  Under QEMU -icount the delta counts guest instructions.
+ * The hugetlb workload's region is at most the free 2M pages of the pool,
+ * and its "pages" are 2M pages.
  *
  * Usage: zap-bench [-m MIB] [-r REPEATS] [-w WORKLOAD[,WORKLOAD...]]
  *
@@ -54,6 +56,7 @@
 #define KPF_COMPOUND_TAIL	16
 
 #define PAGE_4K			4096UL
+#define HPAGE_2M		(2UL << 20)
 #define MAP_ALIGN		(2UL << 20)
 #define PAGEMAP_CHUNK		512
 #define MTHP_KB			64
@@ -82,6 +85,8 @@ struct workload {
 	int (*zap)(struct zap_ctx *ctx);
 	/* optional, untimed, after the zap */
 	void (*verify)(struct zap_ctx *ctx);
+	/* the page a figure is per */
+	size_t psize;
 };
 
 struct sysfs_saved {
@@ -693,11 +698,71 @@ static int setup_exit(struct zap_ctx *ctx)
 	return 0;
 }
 
+/* free pages of the 2M hugetlb pool, 0 if the default size is another */
+static unsigned long hugetlb_free(void)
+{
+	unsigned long n = 0, kb = 0, v;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
+			n = v;
+		else if (sscanf(line, "Hugepagesize: %lu", &v) == 1)
+			kb = v;
+	}
+	fclose(f);
+	return kb == HPAGE_2M >> 10 ? n : 0;
+}
+
+/*
+ * A shared hugetlb memfd of up to ctx->len bytes (what the pool has free),
+ * written, then write-protected: the zap clears dirty 2M ptes and leaves a
+ * uffd-wp marker for each (__unmap_hugepage_range()).
+ */
+static int setup_hugetlb_wp(struct zap_ctx *ctx)
+{
+	unsigned long n = hugetlb_free();
+
+	if (n > ctx->len / HPAGE_2M)
+		n = ctx->len / HPAGE_2M;
+	if (!n)
+		return skip(ctx, "no_free_2M_hugetlb_pages");
+	if (uffd_open(ctx))
+		return 1;
+	ctx->len = n * HPAGE_2M;
+	ctx->memfd = memfd_create("zap-bench-hugetlb", MFD_CLOEXEC | MFD_HUGETLB);
+	if (ctx->memfd < 0)
+		return skip(ctx, "no_hugetlb_memfd");
+	if (ftruncate(ctx->memfd, ctx->len))
+		die("ftruncate hugetlb memfd");
+	ctx->addr = mmap(NULL, ctx->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 ctx->memfd, 0);
+	if (ctx->addr == MAP_FAILED) {
+		ctx->addr = NULL;
+		die("mmap hugetlb memfd");
+	}
+	fill_pages(ctx->addr, ctx->len);
+	return uffd_wp_range(ctx);
+}
+
 /* ---- verification (untimed, after the zap) ---- */
 
 static void verify_markers(struct zap_ctx *ctx)
 {
 	report_markers(ctx, "after");
+}
+
+/* hugetlb: pagemap shows a marker only as the uffd-wp bit, per 4K entry */
+static void verify_hugetlb(struct zap_ctx *ctx)
+{
+	printf("# %s run=%d present=%lu wp=%lu/%lu (4K entries)\n", ctx->name,
+	       ctx->run, pagemap_count(ctx->addr, ctx->len, PM_PRESENT, PM_PRESENT),
+	       pagemap_count(ctx->addr, ctx->len, PM_UFFD_WP, PM_UFFD_WP),
+	       ctx->len / PAGE_4K);
 }
 
 static void verify_pageout(struct zap_ctx *ctx)
@@ -712,16 +777,19 @@ static void verify_pageout(struct zap_ctx *ctx)
 }
 
 static const struct workload workloads[] = {
-	{ "anon-munmap-4k", setup_anon_4k, zap_munmap, NULL },
-	{ "anon-munmap-mthp", setup_anon_mthp, zap_munmap, NULL },
-	{ "shmem-dontneed", setup_shmem, zap_dontneed, NULL },
-	{ "shmem-dontneed-wp", setup_shmem_wp, zap_dontneed, verify_markers },
+	{ "anon-munmap-4k", setup_anon_4k, zap_munmap, NULL, PAGE_4K },
+	{ "anon-munmap-mthp", setup_anon_mthp, zap_munmap, NULL, PAGE_4K },
+	{ "shmem-dontneed", setup_shmem, zap_dontneed, NULL, PAGE_4K },
+	{ "shmem-dontneed-wp", setup_shmem_wp, zap_dontneed, verify_markers,
+	  PAGE_4K },
 	{ "shmem-dontneed-markers", setup_shmem_markers, zap_dontneed,
-	  verify_markers },
-	{ "exit-rss", setup_exit, zap_exit, NULL },
+	  verify_markers, PAGE_4K },
+	{ "exit-rss", setup_exit, zap_exit, NULL, PAGE_4K },
 	{ "shmem-pageout-wp", setup_shmem_pageout, zap_pageout,
-	  verify_pageout },
-	{ "anon-swap-zap", setup_anon_swap, zap_munmap, NULL },
+	  verify_pageout, PAGE_4K },
+	{ "anon-swap-zap", setup_anon_swap, zap_munmap, NULL, PAGE_4K },
+	{ "hugetlb-dontneed-wp", setup_hugetlb_wp, zap_dontneed,
+	  verify_hugetlb, HPAGE_2M },
 };
 
 #define NR_WORKLOADS	ARRAY_SIZE(workloads)
@@ -751,7 +819,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static void run_workload(const struct workload *w, size_t len, int repeats)
 {
-	unsigned long pages = len / PAGE_4K;
+	unsigned long pages;
 	uint64_t *ns;
 	int run;
 
@@ -770,6 +838,7 @@ static void run_workload(const struct workload *w, size_t len, int repeats)
 			release_ctx(&ctx);
 			break;
 		}
+		pages = ctx.len / w->psize;
 		ns[run] = timed(&ctx, w->zap);
 		if (w->verify)
 			w->verify(&ctx);
