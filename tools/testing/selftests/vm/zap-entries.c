@@ -446,8 +446,11 @@ TEST(hugetlb_private_clean_wp)
 	if (fd < 0)
 		SKIP(return, "%s", why);
 	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
+		if (uffd >= 0)
+			close(uffd);
 		SKIP(goto out_fd, "no uffd-wp on hugetlbfs (CONFIG_PTE_MARKER_UFFD_WP)");
+	}
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
 	ASSERT_GE(pagemap, 0);
 	p0 = pool_now();
