@@ -62,9 +62,15 @@ struct HugetlbLock(());
 
 impl HugetlbLock {
     /// Takes `hugetlb_lock`.
-    fn lock() -> Self {
+    ///
+    /// # Safety
+    ///
+    /// Interrupts are on (`spin_unlock_irq()` turns them on again) and the
+    /// caller holds neither `hugetlb_lock` nor a lock `hugetlb_lock` nests
+    /// outside of.
+    unsafe fn lock() -> Self {
         // SAFETY: a static spinlock, taken with interrupts off as C does;
-        // the zap holds no lock it nests inside.
+        // the rest by the safety requirements.
         unsafe { bindings::spin_lock_irq(core::ptr::addr_of_mut!(bindings::hugetlb_lock)) };
         // INVARIANT: taken just now.
         Self(())
@@ -210,10 +216,13 @@ impl HugeZap {
         // still mapped by a child; the i_mmap lock held for writing keeps
         // the number of mappings. Not when freeing a surplus page.
         let adjust_reservation = {
-            let _lock = HugetlbLock::lock();
+            // SAFETY: a zap runs with interrupts on; the page table lock
+            // was dropped above, as C drops it before taking this one.
+            let _lock = unsafe { HugetlbLock::lock() };
             // C's order but for `__vma_private_lock()`, asked last: out of
-            // line here (C inlines it), it is not called for the file
-            // pages of shared mappings. The tests have no side effect.
+            // line here (C may inline it, same file), it is then not called
+            // for the file pages of shared mappings. The tests have no side
+            // effect.
             // SAFETY: `h` is valid, its counters under `hugetlb_lock`; the
             // vma is valid, and so is the folio, which keeps the reference
             // the pte held until `tlb_remove_page_size()`.

@@ -328,7 +328,7 @@ __rust_helper unsigned long rust_helper_huge_page_size(const struct hstate *h)
 	return huge_page_size(h);
 }
 
-__rust_helper unsigned long
+__rust_helper unsigned int
 rust_helper_pages_per_huge_page(const struct hstate *h)
 {
 	return pages_per_huge_page(h);

@@ -567,8 +567,9 @@ TEST(hugetlb_cow_ref_page)
 }
 
 /*
- * A shared hugetlb mapping spanning a whole PUD (1G, MAP_NORESERVE) shares
- * its PMD table between processes: a child faulting in one page of it
+ * A shared hugetlb mapping spanning a whole PUD (1G, MAP_NORESERVE), zapped
+ * first before anything faulted in it (no PMD table at all), shares its PMD
+ * table between processes: a child faulting in one page of it
  * finds the parent's table, with the parent's other page in it. The
  * child's MADV_DONTNEED must unshare the table (huge_pmd_unshare(): the
  * child loses its view of the whole PUD) and clear nothing in it: the
@@ -592,6 +593,12 @@ TEST(hugetlb_pmd_unshare)
 			  MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0));
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
 	ASSERT_GE(pagemap, 0);
+	/*
+	 * Nothing in this PUD has faulted: the zap finds no PMD table
+	 * (hugetlb_walk() returns NULL) and skips to the next one.
+	 */
+	ASSERT_EQ(0, madvise(m, 2 * HPAGE, MADV_DONTNEED));
+	EXPECT_EQ(0ULL, pagemap_read(pagemap, m) & PM_PRESENT);
 	m[0] = 'a';
 	m[HPAGE] = 'b';
 
