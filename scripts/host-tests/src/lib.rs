@@ -270,7 +270,12 @@ mod tests {
 
     #[test]
     fn hugetlb_marker_exhaustive() {
-        for zap_flags in [0, ZAP_FLAG_DROP_MARKER, 1 << 1, ZAP_FLAG_DROP_MARKER | 1 << 1] {
+        for zap_flags in [
+            0,
+            ZAP_FLAG_DROP_MARKER,
+            1 << 1,
+            ZAP_FLAG_DROP_MARKER | 1 << 1,
+        ] {
             let flags = ZapFlags::from_bits_truncate(zap_flags);
             for wp in BOOLS {
                 // The Rust loop asks the one accessor that applies.
