@@ -536,9 +536,6 @@ static const char *tmpfs_dir(void)
 /* Unlinked file on a private hugetlbfs mount, or -1 with *why set. */
 static int hugetlbfs_file(const char **why)
 {
-	char dir[] = "/tmp/uffd-wp-persist.XXXXXX";
-	int fd;
-
 	if (meminfo_value("Hugepagesize:") != HPAGE_SIZE >> 10) {
 		*why = "default huge page size is not 2M";
 		return -1;
@@ -547,21 +544,7 @@ static int hugetlbfs_file(const char **why)
 		*why = "not enough free 2M hugetlb pages (HugePages_Free)";
 		return -1;
 	}
-	if (!mkdtemp(dir)) {
-		*why = "mkdtemp failed";
-		return -1;
-	}
-	if (mount("none", dir, "hugetlbfs", 0, "pagesize=2M")) {
-		rmdir(dir);
-		*why = "cannot mount hugetlbfs";
-		return -1;
-	}
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	umount2(dir, MNT_DETACH);	/* the fd keeps the sb alive */
-	rmdir(dir);
-	if (fd < 0)
-		*why = "cannot create a file on hugetlbfs";
-	return fd;
+	return hugetlbfs_tmpfile(why);
 }
 
 /* Map c->len bytes of the variant's memory at c->base. */

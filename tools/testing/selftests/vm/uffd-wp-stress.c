@@ -19,7 +19,8 @@
  *   registered (and again after each munmap + mmap), since faults in a
  *   uffd-armed vma map one page at a time; their ranged operations span up
  *   to 20 pages, so zaps take whole folios, parts and folio boundaries;
- * - hugetlb_private: a hugetlb memfd with data, MAP_PRIVATE: written pages
+ * - hugetlb_private: a file with data on a hugetlbfs mount (not a memfd:
+ *   the stress test's only file of a mounted filesystem), MAP_PRIVATE: written pages
  *   are anonymous hugetlb COW copies, whose zap gives their reservation
  *   back (__unmap_hugepage_range()); a hole punch takes the copies too
  *   (hugetlb zaps do not spare them).
@@ -129,6 +130,8 @@ static const struct {
 	 * are written before uffd is armed (populate()).
 	 */
 	const char *knob;
+	/* the file is on a hugetlbfs mount of its own, not a memfd */
+	bool hugetlbfs;
 } kinds[NR_KINDS + 1] = {
 	[K_SHMEM]	= { "shmem", 0, MAP_SHARED },
 	[K_ANON]	= { "anon", -1, MAP_PRIVATE | MAP_ANONYMOUS, true },
@@ -139,7 +142,7 @@ static const struct {
 	[K_SHMEM64K]	= { "shmem64k", -1, MAP_SHARED | MAP_ANONYMOUS, false,
 			    false, MTHP_DIR "/shmem_enabled" },
 	[K_HPRIVATE]	= { "hugetlb_private", MFD_HUGETLB, MAP_PRIVATE, false,
-			    true },
+			    true, NULL, true },
 	[K_SHARED]	= { "shared", 0, MAP_SHARED },
 };
 
@@ -605,8 +608,11 @@ static int region_create(struct worker *w, struct region *r, enum kind k,
 	r->len = npages * r->psize;
 	step = "memfd_create";
 	if (kinds[k].memfd >= 0) {
-		r->fd = memfd_create("uffd-wp-stress",
-				     MFD_CLOEXEC | kinds[k].memfd);
+		if (kinds[k].hugetlbfs)
+			r->fd = hugetlbfs_tmpfile(&step);
+		else
+			r->fd = memfd_create("uffd-wp-stress",
+					     MFD_CLOEXEC | kinds[k].memfd);
 		if (r->fd < 0)
 			goto err;
 		step = "ftruncate";

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -215,6 +216,32 @@ static inline long meminfo_value(const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+/*
+ * An unlinked file on a hugetlbfs mount of its own (2M pages), detached
+ * at once (the fd keeps the superblock alive), or -1 with *why set.
+ */
+static inline int hugetlbfs_tmpfile(const char **why)
+{
+	char dir[] = "/tmp/uffd-wp-hugetlbfs.XXXXXX";
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		*why = "mkdtemp failed";
+		return -1;
+	}
+	if (mount("none", dir, "hugetlbfs", 0, "pagesize=2M")) {
+		rmdir(dir);
+		*why = "cannot mount hugetlbfs";
+		return -1;
+	}
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (fd < 0)
+		*why = "cannot create a file on hugetlbfs";
+	return fd;
 }
 
 /* Returns the exit status, or -1 if the child had to be killed. */
