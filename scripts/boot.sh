@@ -11,6 +11,10 @@
 variant=${1:?usage: boot.sh VARIANT MODE SUITES [TAG]} mode=${2:?} suites=${3:?}
 tag=${4:+-$4}
 need_variant "$variant"
+case $mode in
+c | rust) ;;
+*) die "unknown mm_zap mode '$mode'" "c or rust (MODES is space-separated: MODES=\"c rust\")" ;;
+esac
 # BOOT_KERNEL: another image of this variant's configuration (make mutants).
 kernel=${BOOT_KERNEL:-$(kernel_image "$variant")}
 initrd=$(guest_dir "$variant")/initramfs.cpio.gz
@@ -103,7 +107,11 @@ bad=()
 grep -q '^RIG-DONE' "$log" || bad+=("no RIG-DONE sentinel: the guest did not finish")
 splats=$(grep -naE 'BUG:|WARNING:|Oops|KASAN|Bad rss-counter|bad pte|unrecognized swap entry|self-detected stall|detected stalls|soft lockup|blocked for more than|Kernel panic' "$log" | head -n 5 || true)
 [ -z "$splats" ] || bad+=("kernel splat in the console: $(echo "$splats" | head -n 1)")
-want=$(tr ',' '\n' <<<"$suites" | grep -c . || true)
+# The kernel says which path it runs (scripts/guest/init reads debugfs):
+# a kernel without the Rust path prints nothing and runs C.
+ran=$(sed -n 's/^RIG-INFO mm_zap=\([a-z]*\).*/\1/p' "$log" | tr -d '\r' | head -n 1)
+[ "${ran:-c}" = "$mode" ] ||
+	bad+=("booted with mm_zap=$mode but the kernel ran mm_zap=${ran:-c} (no Rust zap path built in?)")
 [ -s "$summary" ] || bad+=("no suite reported a result")
 awk '$3 != 0 { f = 1 } END { exit !f }' "$summary" && bad+=("failing suites: $(awk '$3 != 0 { printf "%s ", $1 }' "$summary")")
 

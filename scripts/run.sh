@@ -7,7 +7,7 @@
 #
 # Environment (scripts/check.sh sets these per variant):
 #  SUITES       comma-separated suites (see scripts/guest/init); default all
-#  MODES        the mm_zap modes to boot, e.g. "rust" (default: c and rust
+#  MODES        the mm_zap modes to boot, "c", "rust" or "c rust" (default: c and rust
 #               when the kernel has the Rust path, narrowed by
 #               scripts/configs/VARIANT.modes)
 #  GUEST_ARGS   extra kernel command line arguments (rig.soak=..., ...)
@@ -20,6 +20,10 @@
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(default)
 for v in "${variants[@]}"; do need_variant "$v"; done
+for m in ${MODES:-}; do
+	[ "$m" = c ] || [ "$m" = rust ] ||
+		die "MODES: unknown mm_zap mode '$m'" "c or rust, space-separated: MODES=\"c rust\""
+done
 rig_begin
 
 rig_prepare
