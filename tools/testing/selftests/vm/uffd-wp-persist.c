@@ -1392,24 +1392,6 @@ TEST_F_TIMEOUT(thp, partial_protect_partial_zap, 30)
 #define MTHP_PAGES	16	/* pages per 64K folio (4K pages) */
 #define BIG_PAGES	512	/* 2 MiB: one PMD THP; rss moves well beyond the slack */
 
-/* @key's value in kB in /proc/self/status (RssAnon:, VmSwap:, ...). */
-static long status_kb(const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key))) {
-			val = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
 /*
  * The rss counters are per-cpu counters: /proc/self/status reads their
  * global part, off by less than the batch (percpu_counter_batch: 32, or

@@ -199,12 +199,15 @@ static inline int stay_on_one_cpu(void)
 	return sched_setaffinity(0, sizeof(one), &one);
 }
 
-/* A /proc/meminfo value ("HugePages_Free:"), or -1. */
-static inline long meminfo_value(const char *key)
+/*
+ * The number after @key at the start of a line of @path ("HugePages_Free:"
+ * in /proc/meminfo; "" for the first line), or -1.
+ */
+static inline long proc_value(const char *path, const char *key)
 {
 	char line[256];
 	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
@@ -216,6 +219,18 @@ static inline long meminfo_value(const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+/* A /proc/meminfo value ("HugePages_Free:"), or -1. */
+static inline long meminfo_value(const char *key)
+{
+	return proc_value("/proc/meminfo", key);
+}
+
+/* @key's value in kB in /proc/self/status (RssAnon:, HugetlbPages:, ...). */
+static inline long status_kb(const char *key)
+{
+	return proc_value("/proc/self/status", key);
 }
 
 /*

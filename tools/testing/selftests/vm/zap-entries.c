@@ -13,7 +13,8 @@
  * gets back when it zaps its page (not while a child still maps it), the
  * one page hugetlb COW takes back from the children when the pool is empty
  * (ref_page), and a PMD table shared between processes, which the zap
- * unshares instead of clearing the other process's entries.
+ * unshares instead of clearing the other process's entries; and a hwpoison
+ * entry in a huge pte, which the zap clears without a marker.
  *
  * Each test skips with a reason when the kernel or machine lacks what it
  * needs: MADV_HWPOISON needs CONFIG_MEMORY_FAILURE and CAP_SYS_ADMIN,
@@ -630,6 +631,86 @@ TEST(hugetlb_pmd_unshare)
 	EXPECT_EQ('b', m[HPAGE]);
 out:
 	munmap(area, 2 * PUD_SPAN);
+	close(pagemap);
+	close(fd);
+}
+
+/* Sets the persistent hugetlb pool to @n pages; returns the pool's size. */
+static long hugetlb_pool_set(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", n);
+		fclose(f);
+	}
+	return proc_value("/proc/sys/vm/nr_hugepages", "");
+}
+
+/*
+ * A poisoned page of a private hugetlb mapping (an anonymous hugetlb
+ * page): memory_failure() unmaps it, leaving a hwpoison entry in the huge
+ * pte (try_to_unmap_one() takes the page off HugetlbPages: there), and
+ * dissolves the page out of the pool; a read raises SIGBUS BUS_MCEERR_AR.
+ * The zap of that non-present entry, which carries no uffd-wp bit, must
+ * clear it: no marker (pagemap's uffd-wp bit), no second
+ * hugetlb_count_sub(), no reservation given back; the next read faults in
+ * a new, zeroed page. The test gives the pool its page back.
+ */
+TEST(hwpoison_hugetlb_private)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	const char *why = NULL;
+	int fd = hugetlb_memfd(2, &why), pagemap;
+	size_t ps = getpagesize();
+	long pool0, kb = HPAGE >> 10;
+	struct pool p0;
+	uint64_t val;
+	char *m;
+
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_GE(pagemap, 0);
+	pool0 = proc_value("/proc/sys/vm/nr_hugepages", "");
+	ASSERT_LT(0, pool0);
+	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	poke(m, 0x1000);
+	poke(m + HPAGE - 8, 0x2000);
+	p0 = pool_now();	/* the write consumed the reservation */
+	ASSERT_EQ(kb, status_kb("HugetlbPages:"));
+
+	sigbus_code = 0;
+	if (madvise(m + 3 * ps, ps, MADV_HWPOISON)) {
+		if (errno == EINVAL || errno == EPERM)
+			SKIP(goto out, "MADV_HWPOISON: %s (CONFIG_MEMORY_FAILURE, CAP_SYS_ADMIN)",
+			     strerror(errno));
+		ASSERT_EQ(0, errno);
+	}
+	EXPECT_EQ(BUS_MCEERR_AR, sigbus_code);
+	EXPECT_EQ(pool0 - 1, meminfo_value("HugePages_Total:"));
+	EXPECT_EQ(0, status_kb("HugetlbPages:"));
+	/* hugetlb's pagemap shows no bit for a hwpoison entry */
+	EXPECT_EQ(0ULL, pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
+	/* the whole huge page is gone, not only the poisoned 4K */
+	EXPECT_EQ(BUS_MCEERR_AR, read_sigbus((uint64_t *)m, &val));
+
+	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	EXPECT_EQ(0, status_kb("HugetlbPages:"));
+	EXPECT_EQ(0ULL, pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
+	EXPECT_EQ(p0.rsvd, pool_now().rsvd);
+	EXPECT_EQ(0, read_sigbus((uint64_t *)m, &val));
+	EXPECT_EQ(0UL, val);
+	EXPECT_EQ(0UL, peek(m + HPAGE - 8));
+	EXPECT_EQ(PM_PRESENT, pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
+	EXPECT_EQ(kb, status_kb("HugetlbPages:"));
+	ASSERT_EQ(0, munmap(m, HPAGE));
+	EXPECT_EQ(0, status_kb("HugetlbPages:"));
+	EXPECT_EQ(p0.rsvd, pool_now().rsvd);
+out:
+	EXPECT_EQ(pool0, hugetlb_pool_set(pool0)) TH_LOG("the pool did not grow back");
 	close(pagemap);
 	close(fd);
 }
