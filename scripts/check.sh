@@ -80,7 +80,7 @@ for v in $variants; do
 			timed "mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||
 			status=1 ;;
 	conly)
-		MODES=c SUITES=persist,entries COMPARE_WITH=default-c \
+		MODES=c SUITES=persist,integrity,entries COMPARE_WITH=default-c \
 			"$RIG_TOP/scripts/run.sh" conly || status=1 ;;
 	debug)
 		bg_start

@@ -84,7 +84,6 @@
 
 #define NR_PAGES		4	/* pages per test mapping */
 #define NR_POPULATED		2	/* pages [0, NR_POPULATED) are written */
-#define HPAGE_SIZE		(2UL << 20)
 #define POLL_MS			20
 #define CHILD_TIMEOUT_MS	20000
 #define THP_PROT_PAGES		8	/* THP test: protect [0, 8) ... */

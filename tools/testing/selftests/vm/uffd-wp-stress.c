@@ -28,7 +28,9 @@
  *  A xorshift PRNG seeded by -s picks the operations, so
  * the sequence depends on the seed only.  After every operation the effects
  * are checked against the model: exactly one WP event per write to a
- * protected page and none otherwise, data, and the pagemap uffd-wp bit.
+ * protected page and none otherwise, data, and the pagemap uffd-wp bit;
+ * single-threaded, also HugetlbPages in /proc/self/status against the huge
+ * pages the page tables map (logged as huge= on each OBS line).
  *
  * Semantics asserted (Linux 6.12, mm/memory.c zap_pte_range(),
  * mm/mprotect.c change_pte_range(), mm/mremap.c, fs/hugetlbfs/inode.c):
@@ -101,7 +103,6 @@
 
 #define NR_SMALL_PAGES		16
 #define NR_HUGE_PAGES		4
-#define HPAGE_SIZE		(2UL << 20)
 #define SHARED_PER_WORKER	4
 #define MAX_THREADS		16
 #define MAX_PAGES		(SHARED_PER_WORKER * MAX_THREADS)
@@ -686,6 +687,38 @@ static int check_pagemap(struct worker *w, struct view *v, char *map,
 	return 0;
 }
 
+/*
+ * HugetlbPages in /proc/self/status must be what the hugetlb kinds' page
+ * tables map (present huge ptes, by pagemap): every hugetlb zap took its
+ * pages off the mm's usage, hugetlb_count_sub() in __unmap_hugepage_range().
+ * Single-threaded runs only (the count is the whole process's); returns the
+ * count in kB, or -1 after reporting a mismatch.
+ */
+static long check_hugetlb_usage(struct worker *w, const char *what)
+{
+	long mapped = 0, kb = status_kb("HugetlbPages:");
+	unsigned int k, i;
+	struct region *r;
+	uint64_t e;
+
+	for (k = 0; k < NR_KINDS; k++) {
+		r = &w->reg[k];
+		if (!hugetlb_kind(k) || !r->ready)
+			continue;
+		for (i = 0; i < r->npages; i++) {
+			e = pagemap_read(g.pagemap_fd, page_addr(r, i));
+			mapped += e != ~0ULL && (e & PM_PRESENT);
+		}
+	}
+	mapped *= HPAGE_SIZE >> 10;
+	if (kb != mapped) {
+		fail(w, what, "HugetlbPages %ld kB, the page tables map %ld kB",
+		     kb, mapped);
+		return -1;
+	}
+	return kb;
+}
+
 /* ---- operations ---- */
 
 static void set_wp(struct region *r, unsigned int a, unsigned int b, bool wp)
@@ -1038,6 +1071,7 @@ static int step(struct worker *w)
 	unsigned int n = v->hi - v->lo, a, b;
 	char map[MAX_PAGES + 1];
 	struct obs o = { 0 };
+	long huge_kb;
 
 	a = v->lo + rnd_below(&w->rng, n);
 	b = a + 1 + rnd_below(&w->rng, v->hi - a < r->max_range ?
@@ -1054,8 +1088,11 @@ static int step(struct worker *w)
 		return -1;
 	if (!w->log)
 		return 0;
-	printf("OBS %ld %s %s %u+%u ev=%u", w->op, ops[op].name,
-	       kinds[kind].name, a, b - a, o.events);
+	huge_kb = check_hugetlb_usage(w, ops[op].name);
+	if (huge_kb < 0)
+		return -1;
+	printf("OBS %ld %s %s %u+%u ev=%u huge=%ld", w->op, ops[op].name,
+	       kinds[kind].name, a, b - a, o.events, huge_kb);
 	if (o.have_sum)
 		printf(" sum=%08x", o.sum);
 	else

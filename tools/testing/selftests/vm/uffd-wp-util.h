@@ -54,6 +54,8 @@
 #endif
 
 /* /proc/self/pagemap, Documentation/admin-guide/mm/pagemap.rst */
+#define HPAGE_SIZE		(2UL << 20)	/* the hugetlb tests' page size */
+
 #define PM_UFFD_WP		(1ULL << 57)
 #define PM_SWAP			(1ULL << 62)
 #define PM_PRESENT		(1ULL << 63)
@@ -256,6 +258,33 @@ static inline int hugetlbfs_tmpfile(const char **why)
 	rmdir(dir);
 	if (fd < 0)
 		*why = "cannot create a file on hugetlbfs";
+	return fd;
+}
+
+/*
+ * A hugetlb memfd of @npages 2M pages (the default huge page size must be
+ * 2M and that many pages free), or -1 with *why set.
+ */
+static inline int hugetlb_memfd(size_t npages, const char **why)
+{
+	int fd;
+
+	if (meminfo_value("Hugepagesize:") != HPAGE_SIZE >> 10) {
+		*why = "default huge page size is not 2M";
+		return -1;
+	}
+	if (meminfo_value("HugePages_Free:") - meminfo_value("HugePages_Rsvd:") <
+	    (long)npages) {
+		*why = "not enough free 2M hugetlb pages";
+		return -1;
+	}
+	fd = memfd_create("uffd-wp-hugetlb", MFD_HUGETLB | MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, npages * HPAGE_SIZE)) {
+		*why = "no hugetlb memfd (CONFIG_HUGETLBFS)";
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	return fd;
 }
 

@@ -303,36 +303,12 @@ TEST_F(migrate, dontneed_race)
 	EXPECT_LT(0UL, m.moves);
 }
 
-#define HPAGE			(2UL << 20)
 #define PUD_SPAN		(1UL << 30)
 
 /*
  * A hugetlb memfd of npages 2M pages, or -1 with *why set when the pool
  * lacks npages free pages that nothing has reserved.
  */
-static int hugetlb_memfd(size_t npages, const char **why)
-{
-	int fd;
-
-	if (meminfo_value("Hugepagesize:") != HPAGE >> 10) {
-		*why = "default huge page size is not 2M";
-		return -1;
-	}
-	if (meminfo_value("HugePages_Free:") - meminfo_value("HugePages_Rsvd:") <
-	    (long)npages) {
-		*why = "not enough free 2M hugetlb pages";
-		return -1;
-	}
-	fd = memfd_create("zap-entries-hugetlb", MFD_HUGETLB | MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, npages * HPAGE)) {
-		*why = "no hugetlb memfd (CONFIG_HUGETLBFS)";
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The pool's counters, as /proc/meminfo shows them. */
 struct pool {
 	long free, rsvd;
@@ -373,27 +349,29 @@ TEST(hugetlb_private_resv_restore)
 	const char *why = NULL;
 	int fd = hugetlb_memfd(2, &why), go[2];
 	struct pool p0, p;
+	long kb0 = status_kb("HugetlbPages:");
 	char *m;
 	pid_t pid;
 
 	if (fd < 0)
 		SKIP(return, "%s", why);
 	p0 = pool_now();
-	m = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, 2 * HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
 	p = pool_now();
 	ASSERT_EQ(p0.rsvd + 2, p.rsvd);
 	m[0] = 'a';
-	m[HPAGE] = 'b';
+	m[HPAGE_SIZE] = 'b';
 	p = pool_now();
 	ASSERT_EQ(p0.rsvd, p.rsvd);
 	ASSERT_EQ(p0.free - 2, p.free);
 
 	/* The owner zaps its page: the reservation comes back. */
-	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(m, HPAGE_SIZE, MADV_DONTNEED));
 	p = pool_now();
 	EXPECT_EQ(p0.rsvd + 1, p.rsvd);
 	EXPECT_EQ(p0.free - 1, p.free);
+	EXPECT_EQ(kb0 + (long)(HPAGE_SIZE >> 10), status_kb("HugetlbPages:"));
 	/* Private hugetlb pages are anonymous: the data went with the zap. */
 	EXPECT_EQ(0, m[0]);
 	p = pool_now();
@@ -407,9 +385,9 @@ TEST(hugetlb_private_resv_restore)
 	if (pid == 0) {
 		wait_pipe(go[0]);
 		/* Still mapped here; then zapped by the exit of a non-owner. */
-		_exit(m[HPAGE] == 'b' ? 0 : 1);
+		_exit(m[HPAGE_SIZE] == 'b' ? 0 : 1);
 	}
-	ASSERT_EQ(0, madvise(m + HPAGE, HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(m + HPAGE_SIZE, HPAGE_SIZE, MADV_DONTNEED));
 	p = pool_now();
 	EXPECT_EQ(p0.rsvd, p.rsvd);
 	EXPECT_EQ(p0.free - 2, p.free);
@@ -419,10 +397,12 @@ TEST(hugetlb_private_resv_restore)
 	EXPECT_EQ(p0.rsvd, p.rsvd);
 	EXPECT_EQ(p0.free - 1, p.free);
 
-	ASSERT_EQ(0, munmap(m, 2 * HPAGE));
+	EXPECT_EQ(kb0 + (long)(HPAGE_SIZE >> 10), status_kb("HugetlbPages:"));
+	ASSERT_EQ(0, munmap(m, 2 * HPAGE_SIZE));
 	p = pool_now();
 	EXPECT_EQ(p0.rsvd, p.rsvd);
 	EXPECT_EQ(p0.free, p.free);
+	EXPECT_EQ(kb0, status_kb("HugetlbPages:"));
 	close(go[0]);
 	close(go[1]);
 	close(fd);
@@ -455,29 +435,29 @@ TEST(hugetlb_private_clean_wp)
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
 	ASSERT_GE(pagemap, 0);
 	p0 = pool_now();
-	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
 	ASSERT_EQ(0UL, peek(m));	/* a read fault: clean pte */
 	reg.range.start = (uintptr_t)m;
-	reg.range.len = HPAGE;
+	reg.range.len = HPAGE_SIZE;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-	ASSERT_EQ(0, uffd_wp(uffd, (uintptr_t)m, HPAGE, true));
+	ASSERT_EQ(0, uffd_wp(uffd, (uintptr_t)m, HPAGE_SIZE, true));
 	ASSERT_EQ(PM_PRESENT | PM_UFFD_WP,
 		  pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
-	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(m, HPAGE_SIZE, MADV_DONTNEED));
 	/* hugetlb's pagemap shows a marker as the uffd-wp bit alone */
 	EXPECT_EQ(PM_UFFD_WP,
 		  pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
 	EXPECT_EQ(p0.rsvd + 1, pool_now().rsvd);
 	EXPECT_EQ(p0.free, pool_now().free);
-	munmap(m, HPAGE);
+	munmap(m, HPAGE_SIZE);
 	close(pagemap);
 	close(uffd);
 out_fd:
 	close(fd);
 }
 
-/* Child of hugetlb_cow_ref_page: waits for go, reads, reports. */
+/* Child of hugetlb_cow_ref_page: waits for go, checks HugetlbPages, reads. */
 static int cow_child(const char *m, char want, int ready, int go)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
@@ -487,6 +467,9 @@ static int cow_child(const char *m, char want, int ready, int go)
 		return 2;
 	poke_pipe(ready);
 	wait_pipe(go);
+	/* B's page was unmapped by the owner's COW: off its HugetlbPages */
+	if (status_kb("HugetlbPages:") != (want ? (long)(HPAGE_SIZE >> 10) : 0))
+		return 5;
 	if (read_sigbus((const uint64_t *)m, &v))
 		return want ? 3 : 0;	/* SIGBUS: expected without a copy */
 	return want && (char)v == want ? 0 : 4;
@@ -507,6 +490,7 @@ TEST(hugetlb_cow_ref_page)
 	int fd = hugetlb_memfd(1, &why), hog_fd = -1, ready[2], go[2];
 	size_t hog_len = 0;
 	char *m, *hog = MAP_FAILED;
+	int status;
 	pid_t a, b;
 	long n;
 
@@ -519,7 +503,7 @@ TEST(hugetlb_cow_ref_page)
 	}
 	if (fd < 0)
 		SKIP(return, "%s", why);
-	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
 	m[0] = 'P';
 	ASSERT_EQ(0, pipe(ready));
@@ -542,7 +526,7 @@ TEST(hugetlb_cow_ref_page)
 	ASSERT_LT(0, n);
 	hog_fd = hugetlb_memfd(n, &why);
 	ASSERT_LE(0, hog_fd) TH_LOG("%s", why);
-	hog_len = n * HPAGE;
+	hog_len = n * HPAGE_SIZE;
 	hog = mmap(NULL, hog_len, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_POPULATE, hog_fd, 0);
 	ASSERT_NE(MAP_FAILED, hog);
@@ -554,12 +538,17 @@ TEST(hugetlb_cow_ref_page)
 	EXPECT_EQ('Q', m[0]);
 	poke_pipe(go[1]);
 	poke_pipe(go[1]);
-	EXPECT_EQ(0, wait_child(a, 20000)) TH_LOG("child A lost its copy");
-	EXPECT_EQ(0, wait_child(b, 20000)) TH_LOG("child B did not get SIGBUS");
+	status = wait_child(a, 20000);
+	EXPECT_EQ(0, status) TH_LOG("child A lost its copy%s",
+				    status == 5 ? " from HugetlbPages" : "");
+	status = wait_child(b, 20000);
+	EXPECT_EQ(0, status) TH_LOG("child B %s", status == 5 ?
+				    "kept the unmapped page in HugetlbPages" :
+				    "did not get SIGBUS");
 
 	munmap(hog, hog_len);
 	close(hog_fd);
-	munmap(m, HPAGE);
+	munmap(m, HPAGE_SIZE);
 	close(fd);
 	close(ready[0]);
 	close(ready[1]);
@@ -598,10 +587,10 @@ TEST(hugetlb_pmd_unshare)
 	 * Nothing in this PUD has faulted: the zap finds no PMD table
 	 * (hugetlb_walk() returns NULL) and skips to the next one.
 	 */
-	ASSERT_EQ(0, madvise(m, 2 * HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(m, 2 * HPAGE_SIZE, MADV_DONTNEED));
 	EXPECT_EQ(0ULL, pagemap_read(pagemap, m) & PM_PRESENT);
 	m[0] = 'a';
-	m[HPAGE] = 'b';
+	m[HPAGE_SIZE] = 'b';
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -612,23 +601,23 @@ TEST(hugetlb_pmd_unshare)
 		/* fork() copied no table: this read shares the parent's. */
 		if (pagemap < 0 || peek(m) != (uint64_t)'a')
 			_exit(1);
-		if (!(pagemap_read(pagemap, m + HPAGE) & PM_PRESENT))
+		if (!(pagemap_read(pagemap, m + HPAGE_SIZE) & PM_PRESENT))
 			_exit(4);	/* not shared */
-		if (madvise(m, HPAGE, MADV_DONTNEED))
+		if (madvise(m, HPAGE_SIZE, MADV_DONTNEED))
 			_exit(2);
 		/* Unshared: nothing of the PUD is mapped here any more. */
-		if (pagemap_read(pagemap, m + HPAGE) & PM_PRESENT)
+		if (pagemap_read(pagemap, m + HPAGE_SIZE) & PM_PRESENT)
 			_exit(3);
-		_exit(m[0] == 'a' && m[HPAGE] == 'b' ? 0 : 5);
+		_exit(m[0] == 'a' && m[HPAGE_SIZE] == 'b' ? 0 : 5);
 	}
 	status = wait_child(pid, 20000);
 	if (status == 4)
 		SKIP(goto out, "no PMD table sharing (CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING)");
 	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", status);
 	EXPECT_TRUE(!!(pagemap_read(pagemap, m) & PM_PRESENT));
-	EXPECT_TRUE(!!(pagemap_read(pagemap, m + HPAGE) & PM_PRESENT));
+	EXPECT_TRUE(!!(pagemap_read(pagemap, m + HPAGE_SIZE) & PM_PRESENT));
 	EXPECT_EQ('a', m[0]);
-	EXPECT_EQ('b', m[HPAGE]);
+	EXPECT_EQ('b', m[HPAGE_SIZE]);
 out:
 	munmap(area, 2 * PUD_SPAN);
 	close(pagemap);
@@ -663,7 +652,7 @@ TEST(hwpoison_hugetlb_private)
 	const char *why = NULL;
 	int fd = hugetlb_memfd(2, &why), pagemap;
 	size_t ps = getpagesize();
-	long pool0, kb = HPAGE >> 10;
+	long pool0, kb = HPAGE_SIZE >> 10;
 	struct pool p0;
 	uint64_t val;
 	char *m;
@@ -675,10 +664,10 @@ TEST(hwpoison_hugetlb_private)
 	ASSERT_GE(pagemap, 0);
 	pool0 = proc_value("/proc/sys/vm/nr_hugepages", "");
 	ASSERT_LT(0, pool0);
-	m = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
 	poke(m, 0x1000);
-	poke(m + HPAGE - 8, 0x2000);
+	poke(m + HPAGE_SIZE - 8, 0x2000);
 	p0 = pool_now();	/* the write consumed the reservation */
 	ASSERT_EQ(kb, status_kb("HugetlbPages:"));
 
@@ -697,16 +686,16 @@ TEST(hwpoison_hugetlb_private)
 	/* the whole huge page is gone, not only the poisoned 4K */
 	EXPECT_EQ(BUS_MCEERR_AR, read_sigbus((uint64_t *)m, &val));
 
-	ASSERT_EQ(0, madvise(m, HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(m, HPAGE_SIZE, MADV_DONTNEED));
 	EXPECT_EQ(0, status_kb("HugetlbPages:"));
 	EXPECT_EQ(0ULL, pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
 	EXPECT_EQ(p0.rsvd, pool_now().rsvd);
 	EXPECT_EQ(0, read_sigbus((uint64_t *)m, &val));
 	EXPECT_EQ(0UL, val);
-	EXPECT_EQ(0UL, peek(m + HPAGE - 8));
+	EXPECT_EQ(0UL, peek(m + HPAGE_SIZE - 8));
 	EXPECT_EQ(PM_PRESENT, pagemap_read(pagemap, m) & (PM_PRESENT | PM_UFFD_WP));
 	EXPECT_EQ(kb, status_kb("HugetlbPages:"));
-	ASSERT_EQ(0, munmap(m, HPAGE));
+	ASSERT_EQ(0, munmap(m, HPAGE_SIZE));
 	EXPECT_EQ(0, status_kb("HugetlbPages:"));
 	EXPECT_EQ(p0.rsvd, pool_now().rsvd);
 out:
