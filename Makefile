@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# The rig: build the patched Linux 6.12, boot it in QEMU and test it.
+# The rig: build the patched Linux 6.12 (or, KVER=7.3, 7.3), boot it in QEMU
+# and test it.
 # Everything it builds goes to build/ (ignored by git). See README.md.
 
 # ARCH=arm64 (make run ARCH=arm64, make bench ARCH=arm64) means the arm64
@@ -14,7 +15,7 @@ endif
 endif
 VARIANT ?= default
 MAKEOVERRIDES :=
-export KSRC SUITES JOBS BUILD BENCH_VARIANT
+export KSRC KVER SUITES JOBS BUILD BENCH_VARIANT
 
 .PHONY: help run check bench soak mutants patches deps tree kernel clean distclean
 
@@ -26,7 +27,7 @@ help:
 	@echo "make mutants   break the Rust path one line at a time (scripts/mutants.txt): the tests must notice"
 	@echo "make patches   write the patch series to build/patches, build each step"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
-	@echo "Options: KSRC=/path/to/linux-6.12.y  SUITES=upstream,persist  JOBS=3"
+	@echo "Options: KVER=6.12|7.3 (the kernel line)  KSRC=/path/to/linux-KVER.y  SUITES=upstream,persist  JOBS=3"
 
 run:
 	@scripts/run.sh $(VARIANT)

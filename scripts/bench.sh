@@ -49,8 +49,8 @@ for i in $(seq 1 "$boots"); do
 	bench_boot wall "bench-wall-$i" "-smp 1 -accel tcg" tsc=reliable
 done
 
-stage bench "results (raw: $BUILD/bench.json)"
-python3 - "$BUILD/bench.json" "$(kernel_version "$TREE")" \
+stage bench "results (raw: $LBUILD/bench.json)"
+python3 - "$LBUILD/bench.json" "$(kernel_version "$TREE")" \
 	"$(git -C "$RIG_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 	"$(md5sum "$KOUT/$variant/.config" | cut -c1-12)" "$mib" "$repeats" "${logs[@]}" <<'PY'
 import json, re, statistics, sys

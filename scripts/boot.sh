@@ -112,6 +112,12 @@ splats=$(grep -naE 'BUG:|WARNING:|Oops|KASAN|Bad rss-counter|bad pte|unrecognize
 ran=$(sed -n 's/^RIG-INFO mm_zap=\([a-z]*\).*/\1/p' "$log" | tr -d '\r' | head -n 1)
 [ "${ran:-c}" = "$mode" ] ||
 	bad+=("booted with mm_zap=$mode but the kernel ran mm_zap=${ran:-c} (no Rust zap path built in?)")
+# The kernel of the line asked for (KVER), not an image of the other.
+kernel_ran=$(sed -n 's/^RIG-INFO kernel=\([^ ]*\).*/\1/p' "$log" | tr -d '\r' | head -n 1)
+case $kernel_ran in
+"$KVER".*) ;;
+*) bad+=("the guest ran Linux ${kernel_ran:-?}, not $KVER.y (KVER=$KVER)") ;;
+esac
 [ -s "$summary" ] || bad+=("no suite reported a result")
 awk '$3 != 0 { f = 1 } END { exit !f }' "$summary" && bad+=("failing suites: $(awk '$3 != 0 { printf "%s ", $1 }' "$summary")")
 

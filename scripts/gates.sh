@@ -84,7 +84,7 @@ gate_checkpatch() {
 	local f0=$fails
 	local p out
 	stage gates "checkpatch on the series"
-	for p in "$BUILD"/patches/*.patch; do
+	for p in "$LBUILD"/patches/*.patch; do
 		[ -f "$p" ] || continue
 		# A new file need not touch MAINTAINERS in the same patch.
 		if ! out=$("$TREE/scripts/checkpatch.pl" --no-tree -q \

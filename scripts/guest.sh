@@ -74,10 +74,16 @@ cc() {
 }
 # The mm selftests' own Makefile wants a generated local_config.h.
 : >"$mm/local_config.h"
-cc uffd-unit-tests "$mm" uffd-unit-tests.c uffd-common.c vm_util.c thp_settings.c
-cc uffd-stress "$mm" uffd-stress.c uffd-common.c vm_util.c thp_settings.c
-cc pagemap_ioctl "$mm" pagemap_ioctl.c vm_util.c thp_settings.c
-cc hmm-tests "$mm" hmm-tests.c
+# Their shared helpers: thp_settings.c in 6.12, hugepage_settings.c in 7.3.
+util=(vm_util.c thp_settings.c)
+[ -f "$mm/thp_settings.c" ] || util=(vm_util.c hugepage_settings.c)
+cc uffd-unit-tests "$mm" uffd-unit-tests.c uffd-common.c "${util[@]}"
+cc uffd-stress "$mm" uffd-stress.c uffd-common.c "${util[@]}"
+cc pagemap_ioctl "$mm" pagemap_ioctl.c "${util[@]}"
+cc hmm-tests "$mm" hmm-tests.c "${util[@]}"
+# 7.3's uffd-wp test of mremap (not in 6.12)
+[ ! -f "$mm/uffd-wp-mremap.c" ] ||
+	cc uffd-wp-mremap "$mm" uffd-wp-mremap.c uffd-common.c "${util[@]}"
 rm -f "$mm/local_config.h"
 # This project's own selftests must build without a warning.
 CFLAGS+=(-Wextra -Wno-unused-parameter -Werror)

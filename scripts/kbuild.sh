@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kbuild.sh VARIANT: configure (tinyconfig + fragments) and build the
 # bootable image (bzImage, or Image for arm64: the variant's "# rig-arch:")
-# of the patched tree in build/kbuild/VARIANT, incrementally.
+# of the patched tree in build/kbuild/VARIANT (KVER=7.3: build/7.3/kbuild/VARIANT),
+# incrementally.
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: kbuild.sh VARIANT}
@@ -14,10 +15,13 @@ target=$(image_target "$variant")
 out=$KOUT/$variant
 log=$LOGS/build-$variant.log
 mkdir -p "$out" "$LOGS"
-# base.config, then the architecture's additions, then the variant's.
-frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/arch-$KARCH.config"
-       "$RIG_TOP/scripts/configs/$variant.config")
+# base.config, then the architecture's additions, then the kernel line's
+# (line-KVER.config, if the line needs one), then the variant's.
+frags=("$RIG_TOP/scripts/configs/base.config" "$RIG_TOP/scripts/configs/arch-$KARCH.config")
 [ -f "${frags[1]}" ] || die "no ${frags[1]}" "add the $KARCH fragment or fix '# rig-arch:' in $variant.config"
+[ ! -f "$RIG_TOP/scripts/configs/line-$KVER.config" ] ||
+	frags+=("$RIG_TOP/scripts/configs/line-$KVER.config")
+frags+=("$RIG_TOP/scripts/configs/$variant.config")
 
 # A failing make prints the errors of this attempt; the log keeps it all.
 run_make() {

@@ -6,11 +6,23 @@ set -euo pipefail
 RIG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$RIG_TOP/build}
 SRC_CACHE=$BUILD/src			# pristine kernel trees, extracted once
-TREE=$BUILD/tree/linux			# pristine + overlay; never KSRC itself
-KOUT=$BUILD/kbuild			# one O= directory per variant
-GUEST=$BUILD/guest			# test programs and initramfs per variant
-LOGS=$BUILD/logs
 TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
+# KVER: the kernel line, 6.12 (the default) or 7.3. Each line has its own
+# tree, builds, guests and logs: 6.12 directly under build/, 7.3 under
+# build/7.3/ (LBUILD).
+KVER=${KVER:-6.12}
+# LTAG names the line in tables and stage names ("" for 6.12, "7.3:").
+case $KVER in
+6.12) LBUILD=$BUILD LTAG= ;;
+7.3) LBUILD=$BUILD/7.3 LTAG=7.3: ;;
+*) printf 'error: KVER=%s is not a kernel line this rig knows\nhint:  KVER=6.12 (the default) or KVER=7.3\n' "$KVER" >&2
+   exit 1 ;;
+esac
+export KVER
+TREE=$LBUILD/tree/linux			# pristine + overlay; never KSRC itself
+KOUT=$LBUILD/kbuild			# one O= directory per variant
+GUEST=$LBUILD/guest			# test programs and initramfs per variant
+LOGS=$LBUILD/logs
 VARIANTS="default nomarker conly debug noinline arm64"	# see scripts/configs/<variant>.config
 
 # Debian's rustc has the rust-src the kernel needs; rustup's on PATH does not.

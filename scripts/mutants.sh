@@ -21,7 +21,7 @@
 
 list=$RIG_TOP/scripts/mutants.txt
 suites=${MUTANT_SUITES:-persist,integrity,stress,kunit,entries}
-work=$BUILD/mutants
+work=$LBUILD/mutants
 mout=$KOUT/mutants
 mkdir -p "$work"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the patched tree build/tree/linux = pristine 6.12 + this overlay.
+# Build the patched tree build/tree/linux = pristine 6.12 + this overlay
+# (KVER=7.3: build/7.3/tree/linux = pristine 7.3 + the 7.3 overlay).
 #
 # Overlay rules: a file of the repo under rust/, mm/, include/ or
 # tools/testing/selftests/vm/ is a new kernel file at the same path, except
@@ -11,6 +12,12 @@
 # system whose paths are the rig's own here (Makefile, scripts/) or outside
 # the overlay's directories (init/Kconfig, lib/Kconfig.debug).
 #
+# Kernel lines: the files above are 6.12's overlay. Another line's overlay
+# (lines/KVER/) is the same set with its own files where its C differs:
+# lines/KVER/PATH takes the place of PATH (or adds it), and lines/KVER/OMIT
+# lists the paths of the set that line does not take (one per line, #
+# comments), such as the build-system back-port a newer kernel has.
+#
 # Everything is first staged and checked against the pristine tree; only
 # when every file applies is the tree touched, so a hunk that does not
 # apply leaves the previous tree as it was. Unchanged files keep their
@@ -19,21 +26,34 @@
 
 pristine=$("$RIG_TOP/scripts/source.sh")
 kver=$(kernel_version "$pristine")
-stagedir=$BUILD/tree/stage
-list=$BUILD/tree/overlay.files
+stagedir=$LBUILD/tree/stage
+list=$LBUILD/tree/overlay.files
 rm -rf "$stagedir"
 mkdir -p "$stagedir"
 : >"$list.new"
 
-# overlay_entries: "repo-path kernel-path" for every overlay file.
+# overlay_files DIR: the overlay's files under DIR, repo-relative.
+overlay_files() {
+	(cd "$1" && { for f in Kconfig Kbuild; do [ ! -f "$f" ] || echo "$f"; done
+		      find rust mm include tools/testing/selftests/vm kbuild -type f 2>/dev/null; })
+}
+
+# overlay_entries: "repo-path kernel-path" for every overlay file of the
+# line: the root's, minus lines/KVER/OMIT, each taken from lines/KVER/
+# where that has it, plus what only lines/KVER/ has.
 overlay_entries() {
-	local f
-	for f in Kconfig Kbuild; do
-		[ ! -f "$RIG_TOP/$f" ] || echo "$f mm/rust_zap/$f"
+	local ldir=lines/$KVER omit
+	omit=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$RIG_TOP/$ldir/OMIT" 2>/dev/null | grep . || true)
+	for f in $omit; do
+		[ -f "$RIG_TOP/$f" ] ||
+			die "$ldir/OMIT names $f, which the overlay does not have" "fix $ldir/OMIT"
 	done
-	(cd "$RIG_TOP" &&
-	 find rust mm include tools/testing/selftests/vm kbuild -type f 2>/dev/null |
-	 LC_ALL=C sort | awk '{ d = $0; sub(/\.patch$/, "", d); sub(/^kbuild\//, "", d); print $0, d }')
+	{ overlay_files "$RIG_TOP" | grep -vxF -f <(echo "${omit:-/}") | sed 's/^/. /'
+	  [ ! -d "$RIG_TOP/$ldir" ] || overlay_files "$RIG_TOP/$ldir" | sed "s|^|$ldir |"; } |
+	awk '{ src[$2] = ($1 == "." ? $2 : $1 "/" $2) }
+	     END { for (f in src) { d = f; sub(/\.patch$/, "", d); sub(/^kbuild\//, "", d)
+				    if (f == "Kconfig" || f == "Kbuild") d = "mm/rust_zap/" f
+				    print src[f], d } }' | LC_ALL=C sort -k2
 }
 
 stage overlay "applying the overlay to Linux $kver"

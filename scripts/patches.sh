@@ -16,9 +16,9 @@
 [ -n "${RIG_PREPARED:-}" ] || "$RIG_TOP/scripts/overlay.sh" >/dev/null
 pristine=$("$RIG_TOP/scripts/source.sh")
 kver=$(kernel_version "$pristine")
-list=$BUILD/tree/overlay.files
-out=$BUILD/patches
-work=$BUILD/patches-work
+list=$LBUILD/tree/overlay.files
+out=$LBUILD/patches
+work=$LBUILD/patches-work
 name=$(git -C "$RIG_TOP" config user.name || echo "Rust zap developers")
 mail=$(git -C "$RIG_TOP" config user.email || echo "rust-zap@localhost")
 export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$mail
@@ -83,7 +83,7 @@ info "$(ls "$out" | wc -l) patch(es):"
 ls "$out" | sed 's/^/      /'
 
 [ -n "${1:-}" ] || exit 0
-check=$BUILD/patches-check
+check=$LBUILD/patches-check
 base "$check"
 [ -z "$(ls "$out")" ] || git -C "$check" am -q "$out"/*.patch ||
 	die "the series does not apply with git am to pristine Linux $kver" \

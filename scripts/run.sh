@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # run.sh [VARIANT...]: everything from a fresh clone to a summary: toolchain,
 # source, overlay, build, initramfs, boot and tests, for each VARIANT
-# (default: "default"). Kernels with the Rust zap path are booted twice,
+# (default: "default") of the kernel line KVER (6.12, or 7.3). Kernels with
+# the Rust zap path are booted twice,
 # mm_zap=c and mm_zap=rust, and the two must give the same results.
 #
 # Environment (scripts/check.sh sets these per variant):
@@ -31,11 +32,11 @@ rig_prepare
 failed=()
 for v in "${variants[@]}"; do
 	if [ -z "${RIG_BUILT:-}" ]; then
-		timed "build $v" "$RIG_TOP/scripts/kbuild.sh" "$v" ||
-			{ failed+=("$v: build"); continue; }
+		timed "build $LTAG$v" "$RIG_TOP/scripts/kbuild.sh" "$v" ||
+			{ failed+=("$LTAG$v: build"); continue; }
 	fi
-	timed "initramfs $v" "$RIG_TOP/scripts/guest.sh" "$v" ||
-		{ failed+=("$v: initramfs"); continue; }
+	timed "initramfs $LTAG$v" "$RIG_TOP/scripts/guest.sh" "$v" ||
+		{ failed+=("$LTAG$v: initramfs"); continue; }
 	suites=${SUITES:-upstream,persist,integrity,entries,stress,stress-mt}
 	rust=0
 	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || rust=1
@@ -50,28 +51,28 @@ for v in "${variants[@]}"; do
 	fi
 	[ -n "${SUITES:-}" ] || [ $rust -eq 0 ] || suites+=,kunit
 	for m in "${modes[@]}"; do
-		timed "boot $v mm_zap=$m" "$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" ||
-			failed+=("$v/mm_zap=$m")
-		rig_rows "$v" "$m" "$LOGS/$v-$m.summary"
+		timed "boot $LTAG$v mm_zap=$m" "$RIG_TOP/scripts/boot.sh" "$v" "$m" "$suites" ||
+			failed+=("$LTAG$v/mm_zap=$m")
+		rig_rows "$LTAG$v" "$m" "$LOGS/$v-$m.summary"
 	done
 	if [ ${#modes[@]} -eq 2 ]; then
-		timed "compare $v c/rust" "$RIG_TOP/scripts/compare.sh" "$v-c" "$v-rust" ||
-			failed+=("$v: mm_zap=c vs rust")
+		timed "compare $LTAG$v c/rust" "$RIG_TOP/scripts/compare.sh" "$v-c" "$v-rust" ||
+			failed+=("$LTAG$v: mm_zap=c vs rust")
 	fi
 	if [ -n "${COMPARE_WITH:-}" ]; then
-		timed "compare $v-${modes[0]}/$COMPARE_WITH" "$RIG_TOP/scripts/compare.sh" \
-			"$COMPARE_WITH" "$v-${modes[0]}" --subset || failed+=("$v: against $COMPARE_WITH")
+		timed "compare $LTAG$v-${modes[0]}/$COMPARE_WITH" "$RIG_TOP/scripts/compare.sh" \
+			"$COMPARE_WITH" "$v-${modes[0]}" --subset || failed+=("$LTAG$v: against $COMPARE_WITH")
 	fi
 	# A rust boot of a kernel with branch counters must report them all.
 	if grep -q '^CONFIG_RUST_MM_ZAP_BRANCH_STATS=y' "$KOUT/$v/.config" &&
 	   [[ " ${modes[*]} " == *" rust "* ]]; then
-		"$RIG_TOP/scripts/branches.sh" "$LOGS/$v-rust.log" || failed+=("$v: branch report")
+		"$RIG_TOP/scripts/branches.sh" "$LOGS/$v-rust.log" || failed+=("$LTAG$v: branch report")
 	fi
 	if [[ ",$suites," == *",soak,"* ]]; then
 		if grep -q '^RIG-BEGIN soak-' "$LOGS/$v-${modes[-1]}.log" 2>/dev/null; then
 			soak_stats "$LOGS/$v-${modes[-1]}.log"
 		else
-			failed+=("$v: the soak suite ran no round")
+			failed+=("$LTAG$v: the soak suite ran no round")
 		fi
 	fi
 done

@@ -10,13 +10,6 @@
 # package version. KSRC=/path: any 7.3.y tree, copied as above.
 . "$(dirname "$0")/lib.sh"
 
-KVER=${KVER:-6.12}
-case "$KVER" in
-6.12 | 7.3) ;;
-*) die "KVER=$KVER is not a kernel line this rig knows" \
-       "use KVER=6.12 (the default) or KVER=7.3" ;;
-esac
-
 need_space() {
 	local avail
 	avail=$(df -Pk "$BUILD" | awk 'NR==2 {print int($4 / 1048576)}')
