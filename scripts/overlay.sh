@@ -16,7 +16,9 @@
 # (lines/KVER/) is the same set with its own files where its C differs:
 # lines/KVER/PATH takes the place of PATH (or adds it), and lines/KVER/OMIT
 # lists the paths of the set that line does not take (one per line, #
-# comments), such as the build-system back-port a newer kernel has.
+# comments), such as the build-system back-port a newer kernel has; and
+# lines/KVER/MOVE maps directories of the set to other kernel directories
+# ("FROM/ TO/" per line: 7.3's selftests go to upstream's selftests/mm/).
 #
 # Everything is first staged and checked against the pristine tree; only
 # when every file applies is the tree touched, so a hunk that does not
@@ -53,7 +55,17 @@ overlay_entries() {
 	awk '{ src[$2] = ($1 == "." ? $2 : $1 "/" $2) }
 	     END { for (f in src) { d = f; sub(/\.patch$/, "", d); sub(/^kbuild\//, "", d)
 				    if (f == "Kconfig" || f == "Kbuild") d = "mm/rust_zap/" f
-				    print src[f], d } }' | LC_ALL=C sort -k2
+				    print src[f], d } }' | LC_ALL=C sort -k2 | move_dirs "$RIG_TOP/$ldir/MOVE"
+}
+
+# move_dirs MOVE: rewrite the kernel paths under each FROM/ of MOVE to TO/.
+move_dirs() {
+	awk -v move="$1" '
+	BEGIN { while ((getline l < move) > 0)
+			if (l !~ /^#/ && split(l, w) == 2) { from[++n] = w[1]; to[n] = w[2] } }
+	{ for (i = 1; i <= n; i++)
+		  if (index($2, from[i]) == 1) { $2 = to[i] substr($2, length(from[i]) + 1); break }
+	  print }'
 }
 
 stage overlay "applying the overlay to Linux $kver"

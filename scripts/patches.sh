@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # patches.sh [--verify|--build]: write the overlay as a numbered git
-# format-patch series to build/patches, one patch per scripts/series/NNNN-*.txt
+# format-patch series to build/patches (KVER=7.3: build/7.3/patches), one
+# patch per scripts/series/NNNN-*.txt (KVER=7.3: lines/7.3/series/NNNN-*.txt)
 # (its first line is the subject, then the message; a "Files:" line lists the
 # kernel paths whose final state it carries). Every overlay file must be in
 # exactly one Files: line. A patch that carries only part of a file's change
@@ -15,6 +16,8 @@
 # make check applied the overlay already (and may be building from it).
 [ -n "${RIG_PREPARED:-}" ] || "$RIG_TOP/scripts/overlay.sh" >/dev/null
 pristine=$("$RIG_TOP/scripts/source.sh")
+series=$RIG_TOP/scripts/series
+[ "$KVER" = 6.12 ] || series=$RIG_TOP/lines/$KVER/series
 kver=$(kernel_version "$pristine")
 list=$LBUILD/tree/overlay.files
 out=$LBUILD/patches
@@ -27,7 +30,7 @@ export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:
 
 stage patches "writing the series for Linux $kver to $out"
 # Each overlay file in exactly one patch, each listed file in the overlay.
-listed=$(sed -n 's/^Files: *//p' "$RIG_TOP"/scripts/series/*.txt 2>/dev/null | tr ' ' '\n' | grep . | sort || true)
+listed=$(sed -n 's/^Files: *//p' "$series"/*.txt 2>/dev/null | tr ' ' '\n' | grep . | sort || true)
 dups=$(uniq -d <<<"$listed")
 [ -z "$dups" ] || die "scripts/series lists these files twice: $dups"
 extra=$(comm -13 <(awk '{print $2}' "$list" | sort) <(echo "$listed" | grep . || true))
@@ -61,7 +64,7 @@ partial() {
 }
 
 base "$work"
-for s in "$RIG_TOP"/scripts/series/*.txt; do
+for s in "$series"/*.txt; do
 	[ -f "$s" ] || continue
 	for f in $(sed -n 's/^Partial: *//p' "$s"); do
 		grep -q " $f\$" "$list" || die "$s: Partial: $f is not an overlay file"
@@ -78,7 +81,7 @@ for s in "$RIG_TOP"/scripts/series/*.txt; do
 		die "$s: nothing to commit" "its files must differ from pristine"
 done
 rm -rf "$out"
-git -C "$work" format-patch -q -o "$out" HEAD~"$(ls "$RIG_TOP"/scripts/series/*.txt 2>/dev/null | wc -l)"..HEAD
+git -C "$work" format-patch -q -o "$out" HEAD~"$(ls "$series"/*.txt 2>/dev/null | wc -l)"..HEAD
 info "$(ls "$out" | wc -l) patch(es):"
 ls "$out" | sed 's/^/      /'
 
