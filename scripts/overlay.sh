@@ -4,7 +4,7 @@
 # (KVER=7.3: build/7.3/tree/linux = pristine 7.3 + the 7.3 overlay).
 #
 # Overlay rules: a file of the repo under rust/, mm/, include/ or
-# tools/testing/selftests/vm/ is a new kernel file at the same path, except
+# tools/testing/selftests/ is a new kernel file at the same path, except
 # NAME.patch, which is a unified diff (a/ b/ prefixes) editing the existing
 # kernel file NAME. The top-level Kconfig and Kbuild are the project's own
 # option and objects; they become mm/rust_zap/Kconfig and mm/rust_zap/Kbuild.
@@ -37,7 +37,7 @@ mkdir -p "$stagedir"
 # overlay_files DIR: the overlay's files under DIR, repo-relative.
 overlay_files() {
 	(cd "$1" && { for f in Kconfig Kbuild; do [ ! -f "$f" ] || echo "$f"; done
-		      find rust mm include tools/testing/selftests/vm kbuild -type f 2>/dev/null; })
+		      find rust mm include tools/testing/selftests kbuild -type f 2>/dev/null; })
 }
 
 # overlay_entries: "repo-path kernel-path" for every overlay file of the
