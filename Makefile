@@ -17,11 +17,12 @@ VARIANT ?= default
 MAKEOVERRIDES :=
 export KSRC KVER SUITES JOBS BUILD BENCH_VARIANT
 
-.PHONY: help run check bench soak mutants patches deps tree kernel clean distclean
+.PHONY: help run check check-all bench soak mutants patches deps tree kernel clean distclean
 
 help:
 	@echo "make run       build, boot and test VARIANT=$(VARIANT) (variants: default nomarker conly debug noinline arm64; ARCH=arm64 = VARIANT=arm64)"
 	@echo "make check     the whole test suite (what CI runs)"
+	@echo "make check-all every variant of every kernel line (longer than CI allows)"
 	@echo "make bench     C vs Rust zap path: instructions and wall time per page (ARCH=arm64 or BENCH_VARIANT=V: on another kernel)"
 	@echo "make soak      DURATION=1800: stress the debug kernel for that many seconds"
 	@echo "make mutants   break the Rust path one line at a time (scripts/mutants.txt): the tests must notice"
@@ -34,6 +35,9 @@ run:
 
 check:
 	@scripts/check.sh
+
+check-all:
+	@scripts/check.sh all
 
 bench:
 	@scripts/bench.sh

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# check.sh: the whole test suite, what `make check` and CI run.
-#  1. every variant built, booted and tested (scripts/run.sh):
+# check.sh [all]: the whole test suite, what `make check` and CI run
+# (`make check-all`, "all": the full matrix of both kernel lines).
+#  1. every planned kernel built, booted and tested (scripts/run.sh), one
+#     LINE:VARIANT at a time (LINE: the kernel line, KVER):
 #     default   mm_zap=c and mm_zap=rust, every suite, identical results;
 #     nomarker  the same with CONFIG_PTE_MARKER_UFFD_WP=n (and the C helpers
 #               called out of line: CONFIG_RUST_INLINE_HELPERS=n);
-#     conly     upstream C (no Rust zap path): built, and its persist and
-#               entries results must equal default's mm_zap=c boot, which
-#               shows that the C oracle behaves as upstream does;
+#     conly     upstream C (no Rust zap path): built, and its persist,
+#               integrity and entries results must equal default's
+#               mm_zap=c boot, which shows that the C oracle behaves as
+#               upstream does;
 #     arm64     default's configuration built for arm64 and booted under
 #               qemu-system-aarch64 -M virt: both paths, every suite,
 #               identical results (another page table layout, contpte);
@@ -15,42 +18,64 @@
 #               mm_zap=rust: KUnit, uffd-unit-tests, pagemap_ioctl and one
 #               short soak round in the same boot (every other suite, at
 #               a smaller size), then the branch report;
-#     after default, three mutants of the Rust path (make mutants), a
-#     different three at each commit: each must be killed (or survive if
-#     the list calls it equivalent);
-#  2. the quality gates (scripts/gates.sh): host tests, rustfmt, clippy, the
-#     inlined C helpers, and the patch series regenerated, checkpatch-clean
-#     and equal to the tree.
+#     after a line's default, three mutants of the Rust path (make
+#     mutants), a different three at each commit: each must be killed (or
+#     survive if the list calls it equivalent);
+#  2. the quality gates of each line (scripts/gates.sh): host tests,
+#     rustfmt, clippy, the inlined C helpers, and the patch series
+#     regenerated, checkpatch-clean and equal to the tree.
+# CHECK_PLAN overrides the plan (say "6.12:default 7.3:default");
+# CHECK_VARIANTS, the older knob, plans those 6.12 variants only.
 # Two cores are kept busy: nomarker and conly start from a copy of
 # default's objects (kbuild rebuilds what their configuration changes), and
 # the debug kernel builds in the background, at a lower priority, while the
-# other kernels build and boot. CHECK_VARIANTS narrows the variants. Prints the time
-# of every stage and the total.
+# other kernels build and boot. Prints the time of every stage and the total.
 . "$(dirname "$0")/lib.sh"
 
-rig_begin "make check"
-variants=${CHECK_VARIANTS:-default nomarker conly arm64 debug}
-for v in $variants; do need_variant "$v"; done
-[[ " $variants " != *" conly "* || " $variants " == *" default "*" conly "* ]] ||
-	die "conly is compared with default: CHECK_VARIANTS must have default before it"
-# No result of an earlier run may stand in for one of this run.
-rm -f "$LOGS"/*.log "$LOGS"/*.summary "$LOGS"/*.diff "$LOGS"/*.out
+# The plans. make check: every 6.12 variant (the LTS line, where each has
+# been measured) and the default kernel of each other line, whose C/Rust
+# comparison is the point; make check-all: every variant of every line.
+CHECK_DEFAULT="6.12:default 6.12:nomarker 6.12:conly 6.12:arm64 6.12:debug"
+CHECK_ALL="$CHECK_DEFAULT 6.12:noinline"
+if [ "${1:-}" = all ]; then
+	rig_begin "make check-all"
+	plan=${CHECK_PLAN:-$CHECK_ALL}
+else
+	rig_begin "make check"
+	plan=${CHECK_PLAN:-$CHECK_DEFAULT}
+	[ -z "${CHECK_VARIANTS:-}" ] || plan=$(printf '6.12:%s ' $CHECK_VARIANTS)
+fi
+lines=
+for e in $plan; do
+	[[ $e == *:* ]] || die "CHECK_PLAN: '$e' is not LINE:VARIANT" "say 6.12:default or 7.3:default"
+	(KVER=${e%%:*} need_variant "${e#*:}") || exit 1
+	[[ " $lines " == *" ${e%%:*} "* ]] || lines+=" ${e%%:*}"
+done
+for l in $lines; do
+	[[ " $plan " != *" $l:conly "* || " $plan " == *" $l:default "*" $l:conly "* ]] ||
+		die "$l:conly is compared with $l:default: the plan must have $l:default before it"
+	# No result of an earlier run may stand in for one of this run.
+	(KVER=$l; . "$RIG_TOP/scripts/lib.sh"
+	 rm -f "$LOGS"/*.log "$LOGS"/*.summary "$LOGS"/*.diff "$LOGS"/*.out)
+done
+info "plan:$(printf ' %s' $plan)"
 
 rig_prepare
 status=0
 
 # The debug kernel shares no object with the others (KASAN): build it in
-# the background, at a lower priority, from the start. It takes what the
-# foreground leaves: a core during the serial Rust part of each build and
-# most of the boots.
+# the background, at a lower priority, from the start (the plan's first
+# debug entry). It takes what the foreground leaves: a core during the
+# serial Rust part of each build and most of the boots.
 bg_pid=
-bg_log=$LOGS/build-debug.out
+bg_line=$(printf '%s\n' $plan | sed -n 's/:debug$//p' | head -n 1)
 bg_start() {
-	[ -z "$bg_pid" ] && [[ " $variants " == *" debug "* ]] || return 0
-	info "building the debug kernel in the background (output: $bg_log)"
+	[ -z "$bg_pid" ] && [ -n "$bg_line" ] || return 0
+	bg_log=$( (KVER=$bg_line; . "$RIG_TOP/scripts/lib.sh"; mkdir -p "$LOGS"; echo "$LOGS/build-debug.out") )
+	info "building the $bg_line debug kernel in the background (output: $bg_log)"
 	bg_t0=$SECONDS
 	# Its own process group, so that an interrupted check stops all of it.
-	setsid -w nice -n 10 "$RIG_TOP/scripts/kbuild.sh" debug >"$bg_log" 2>&1 </dev/null &
+	KVER=$bg_line setsid -w nice -n 10 "$RIG_TOP/scripts/kbuild.sh" debug >"$bg_log" 2>&1 </dev/null &
 	bg_pid=$!
 }
 bg_wait() {
@@ -59,8 +84,8 @@ bg_wait() {
 	wait "$bg_pid" || rc=$?
 	bg_pid=
 	sed 's/^/    [debug build] /' "$bg_log"
-	printf 'build debug (background)\t%d\t%s\n' $((SECONDS - bg_t0)) \
-		"$([ $rc -eq 0 ] && echo ok || echo FAILED)" >>"$RIG_TIMES"
+	printf 'build %s (background)\t%d\t%s\n' "$( [ "$bg_line" = 6.12 ] || echo "$bg_line:")debug" \
+		$((SECONDS - bg_t0)) "$([ $rc -eq 0 ] && echo ok || echo FAILED)" >>"$RIG_TIMES"
 	return $rc
 }
 # On exit, stop what still runs in the background, then report.
@@ -70,26 +95,32 @@ bg_stop() {
 trap 'st=$?; bg_stop; rig_end "$st"' EXIT
 bg_start
 
-for v in $variants; do
+for e in $plan; do
+	export KVER=${e%%:*}
+	v=${e#*:}
+	tag=$( [ "$KVER" = 6.12 ] || echo "$KVER:")
 	case $v in
 	default)
 		"$RIG_TOP/scripts/run.sh" default || status=1
 		# Three mutants of scripts/mutants.txt, a different three at
 		# each commit, against default's C boot: the harness runs.
 		MUTANT_SAMPLE=3 MUTANT_ORACLE=default-c \
-			timed "mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||
+			timed "${tag}mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||
 			status=1 ;;
 	conly)
 		MODES=c SUITES=persist,integrity,entries COMPARE_WITH=default-c \
 			"$RIG_TOP/scripts/run.sh" conly || status=1 ;;
 	debug)
+		[ "$KVER" = "$bg_line" ] || { KVER=$KVER "$RIG_TOP/scripts/kbuild.sh" debug || status=1; }
 		bg_start
-		bg_wait || { status=1; rig_fail "debug: build" || true; continue; }
+		if [ "$KVER" = "$bg_line" ]; then
+			bg_wait || { status=1; rig_fail "${tag}debug: build" || true; continue; }
+		fi
 		# Nothing else runs beside the debug boot: with the gates
 		# beside it, the KASAN kernel once took a timer interrupt at
 		# 0.1 s, in cpu_detect(), into an irq descriptor lock KASAN
 		# reported as a wild access, and panicked before any test.
-		# Built in the background already: no second make.
+		# Built already: no second make.
 		RIG_BUILT=1 MODES=rust SUITES=kunit,upstream-unit,soak \
 			GUEST_ARGS="rig.soak=1 rig.soak_round=short" \
 			"$RIG_TOP/scripts/run.sh" debug || status=1 ;;
@@ -97,6 +128,8 @@ for v in $variants; do
 		"$RIG_TOP/scripts/run.sh" "$v" || status=1 ;;
 	esac
 done
-# shellcheck disable=SC2086 # a list of variants
-"$RIG_TOP/scripts/gates.sh" $variants || status=1
+for l in $lines; do
+	# shellcheck disable=SC2046 # a list of variants
+	KVER=$l "$RIG_TOP/scripts/gates.sh" $(printf '%s\n' $plan | sed -n "s/^$l://p") || status=1
+done
 exit $status

@@ -181,13 +181,17 @@ source_tree() {
 }
 
 # rig_prepare: toolchain, pristine source and overlay, each timed, once per
-# run (make check prepares for all its variants: RIG_PREPARED).
+# run and kernel line (make check prepares each line once for all its
+# variants: RIG_PREPARED lists the lines prepared, "deps" the toolchain).
 rig_prepare() {
-	[ -z "${RIG_PREPARED:-}" ] || return 0
-	timed deps "$RIG_TOP/scripts/deps.sh"
-	timed source source_tree
-	timed overlay "$RIG_TOP/scripts/overlay.sh"
-	export RIG_PREPARED=1
+	[[ " ${RIG_PREPARED:-} " != *" $KVER "* ]] || return 0
+	if [[ " ${RIG_PREPARED:-} " != *" deps "* ]]; then
+		timed deps "$RIG_TOP/scripts/deps.sh"
+		RIG_PREPARED+=" deps"
+	fi
+	timed "${LTAG}source" source_tree
+	timed "${LTAG}overlay" "$RIG_TOP/scripts/overlay.sh"
+	export RIG_PREPARED+=" $KVER"
 }
 
 # soak_stats LOG: what the soak rounds of a boot did.

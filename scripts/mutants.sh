@@ -19,7 +19,11 @@
 # MUTANT_TIMEOUT: seconds a mutant's boot may take (240).
 . "$(dirname "$0")/lib.sh"
 
+# The list of the line: 6.12's scripts/mutants.txt, another line's
+# lines/KVER/mutants.txt (its files differ where its C does).
 list=$RIG_TOP/scripts/mutants.txt
+[ "$KVER" = 6.12 ] || list=$RIG_TOP/lines/$KVER/mutants.txt
+[ -f "$list" ] || die "no mutant list for Linux $KVER ($list)" "write one: see scripts/mutants.txt"
 suites=${MUTANT_SUITES:-persist,integrity,stress,kunit,entries}
 work=$LBUILD/mutants
 mout=$KOUT/mutants
@@ -49,18 +53,18 @@ parse() {
 	/^\+$/ { repl = ""; next }
 	{ print "line " NR ": " $0; exit 1 }
 	END { flush() }' "$list" >"$work/parse.err" ||
-		die "scripts/mutants.txt: cannot parse ($(cat "$work/parse.err"))" \
+		die "$list: cannot parse ($(cat "$work/parse.err"))" \
 		    "see the format at the top of the list"
-	[ -s "$work/list.tsv" ] || die "scripts/mutants.txt lists no mutant"
+	[ -s "$work/list.tsv" ] || die "$list lists no mutant"
 	[ "$(cut -f1 "$work/list.tsv" | sort | uniq -d)" = "" ] ||
-		die "scripts/mutants.txt: duplicate IDs: $(cut -f1 "$work/list.tsv" | sort | uniq -d | tr '\n' ' ')"
+		die "$list: duplicate IDs: $(cut -f1 "$work/list.tsv" | sort | uniq -d | tr '\n' ' ')"
 }
 
 # mutate ID FILE N: the Nth occurrence of ID's text in the tree's FILE
 # replaced (the original is saved as $work/FILE.saved, time stamp kept).
 mutate() {
 	local f=$TREE/mm/rust_zap/$2
-	[ -f "$f" ] || die "mutant $1: no mm/rust_zap/$2" "fix scripts/mutants.txt"
+	[ -f "$f" ] || die "mutant $1: no mm/rust_zap/$2" "fix $list"
 	cp -p "$f" "$work/$2.saved"
 	echo "$work/$2.saved $f" >"$work/restore"
 	python3 - "$f" "$work/$1.orig" "$work/$1.repl" "$3" <<'PY' ||
@@ -75,7 +79,7 @@ for _ in range(nth):
 open(path, "w").write(src[:at] + repl + src[at + len(orig):])
 PY
 		{ restore; die "mutant $1: its text is not in mm/rust_zap/$2 (occurrence $3)" \
-			"the code changed: update scripts/mutants.txt"; }
+			"the code changed: update $list"; }
 }
 
 # Put the saved file back, with its time stamp: the tree is the overlay's.

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # make check applied the overlay already (and may be building from it).
-[ -n "${RIG_PREPARED:-}" ] || "$RIG_TOP/scripts/overlay.sh" >/dev/null
+[[ " ${RIG_PREPARED:-} " == *" $KVER "* ]] || "$RIG_TOP/scripts/overlay.sh" >/dev/null
 pristine=$("$RIG_TOP/scripts/source.sh")
 series=$RIG_TOP/scripts/series
 [ "$KVER" = 6.12 ] || series=$RIG_TOP/lines/$KVER/series
