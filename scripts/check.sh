@@ -108,7 +108,7 @@ for e in $plan; do
 			timed "${tag}mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||
 			status=1 ;;
 	conly)
-		MODES=c SUITES=persist,integrity,entries COMPARE_WITH=default-c \
+		MODES=c SUITES=persist,integrity,reclaim,entries COMPARE_WITH=default-c \
 			"$RIG_TOP/scripts/run.sh" conly || status=1 ;;
 	debug)
 		[ "$KVER" = "$bg_line" ] || { KVER=$KVER "$RIG_TOP/scripts/kbuild.sh" debug || status=1; }

@@ -27,7 +27,6 @@ command -v "$CC" >/dev/null ||
 [ -x "$busybox" ] ||
 	die "$busybox is missing (the $arch guest's shell)" "run scripts/deps.sh"
 mm=$TREE/tools/testing/selftests/mm
-vm=$TREE/tools/testing/selftests/vm
 out=$(guest_dir "$variant")
 bin=$out/bin
 root=$out/root
@@ -86,10 +85,19 @@ cc hmm-tests "$mm" hmm-tests.c "${util[@]}"
 	cc uffd-wp-mremap "$mm" uffd-wp-mremap.c uffd-common.c "${util[@]}"
 rm -f "$mm/local_config.h"
 # This project's own selftests must build without a warning.
-CFLAGS+=(-Wextra -Wno-unused-parameter -Werror)
+# -Wno-clobbered: kselftest_harness.h's TEST_F() wrapper keeps a pid
+# across setjmp(), which -Wclobbered (in -Wextra; upstream's selftests
+# build with -Wall only) flags in some tests, depending on inlining.
+CFLAGS+=(-Wextra -Wno-unused-parameter -Wno-clobbered -Werror)
 # ... and so must the rig's own guest programs (the benchmark).
-for c in "$vm"/*.c "$RIG_TOP"/scripts/guest/*.c; do
-	[ -f "$c" ] || continue
+# This project's selftests: the programs the overlay adds (in selftests/vm
+# on 6.12, in upstream's selftests/mm on 7.3).
+ours=$(awk -v tree="$TREE" '$1 == "A" && $2 ~ /^tools\/testing\/selftests\/.*\.c$/ { print tree "/" $2 }' \
+	"$LBUILD/tree/overlay.files")
+[ -n "$ours" ] || die "the overlay adds no selftest program ($LBUILD/tree/overlay.files)" \
+	"run scripts/overlay.sh"
+for c in $ours "$RIG_TOP"/scripts/guest/*.c; do
+	[ -f "$c" ] || die "$c is missing" "run scripts/overlay.sh"
 	cc "$(basename "$c" .c)" "$(dirname "$c")" "$(basename "$c")"
 done
 

@@ -4,7 +4,7 @@
 # Each mutant of scripts/mutants.txt (one line of a file of mm/rust_zap/
 # changed) is applied to the overlaid tree, built into a copy of default's
 # build directory (build/kbuild/mutants: the crate and a relink), booted
-# under mm_zap=rust with MUTANT_SUITES (default persist,integrity,stress,kunit,entries) and
+# under mm_zap=rust with MUTANT_SUITES (default persist,integrity,reclaim,stress,kunit,entries) and
 # compared with the C path's results on the same configuration.
 #   killed      the build's boot failed (a suite, a splat, the timeout) or
 #               its results differ from C's
@@ -24,7 +24,7 @@
 list=$RIG_TOP/scripts/mutants.txt
 [ "$KVER" = 6.12 ] || list=$RIG_TOP/lines/$KVER/mutants.txt
 [ -f "$list" ] || die "no mutant list for Linux $KVER ($list)" "write one: see scripts/mutants.txt"
-suites=${MUTANT_SUITES:-persist,integrity,stress,kunit,entries}
+suites=${MUTANT_SUITES:-persist,integrity,reclaim,stress,kunit,entries}
 work=$LBUILD/mutants
 mout=$KOUT/mutants
 mkdir -p "$work"

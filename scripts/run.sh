@@ -37,7 +37,7 @@ for v in "${variants[@]}"; do
 	fi
 	timed "initramfs $LTAG$v" "$RIG_TOP/scripts/guest.sh" "$v" ||
 		{ failed+=("$LTAG$v: initramfs"); continue; }
-	suites=${SUITES:-upstream,persist,integrity,entries,stress,stress-mt}
+	suites=${SUITES:-upstream,persist,integrity,reclaim,entries,stress,stress-mt}
 	rust=0
 	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || rust=1
 	if [ -n "${MODES:-}" ]; then

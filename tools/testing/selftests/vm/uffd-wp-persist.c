@@ -290,22 +290,6 @@ static __u64 uffd_features(void)
 	return features;
 }
 
-static int uffd_register_wp(int uffd, void *addr, size_t len)
-{
-	struct uffdio_register reg = {
-		.range = { .start = (unsigned long)addr, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP,
-	};
-
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		return -1;
-	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
-		errno = ENOTSUP;
-		return -1;
-	}
-	return 0;
-}
-
 static void handle_msg(struct uffd_handler *h, struct uffd_msg *msg)
 {
 	unsigned long addr;
@@ -1437,19 +1421,6 @@ static char big_data(int i)
 	return pattern(i % 32);
 }
 
-/* A 64K-aligned mapping of @len bytes of @fd (or anonymous memory). */
-static char *map_aligned(size_t len, int prot, int flags, int fd)
-{
-	const size_t align = MTHP_PAGES * 4096UL * 32;	/* 2M */
-	char *area = mmap(NULL, len + align, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (area == MAP_FAILED)
-		return MAP_FAILED;
-	area = (char *)(((uintptr_t)area + align - 1) & ~(align - 1));
-	return mmap(area, len, prot, flags | MAP_FIXED, fd, 0);
-}
-
 /* Page ranges zapped by the large-folio tests: [first, end). */
 struct range {
 	int first, end;
@@ -1581,7 +1552,7 @@ static void map_big_memfd(struct __test_metadata *_metadata, struct wp_ctx *c,
 	for (i = 0; i < BIG_PAGES; i++)
 		ASSERT_EQ(1, pwrite(c->fd, (char[]){ big_data(i) }, 1,
 				    (off_t)i * c->psize));
-	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+	c->base = map_2m_aligned(c->len, PROT_READ | PROT_WRITE,
 			      private ? MAP_PRIVATE : MAP_SHARED, c->fd);
 	ASSERT_NE(MAP_FAILED, c->base);
 	ASSERT_EQ(0, madvise(c->base, c->len, MADV_NOHUGEPAGE));
@@ -1610,7 +1581,7 @@ TEST_F_TIMEOUT(large, shmem_mthp_dontneed, 60)
 	if (!knob_set(&self->knob, MTHP_DIR "/shmem_enabled", "always"))
 		SKIP(return, "no " MTHP_DIR "/shmem_enabled (shmem mTHP)");
 	big_init(_metadata, c, MEM_SHMEM_ANON, false);
-	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+	c->base = map_2m_aligned(c->len, PROT_READ | PROT_WRITE,
 			      MAP_SHARED | MAP_ANONYMOUS, -1);
 	ASSERT_NE(MAP_FAILED, c->base);
 	for (i = 0; i < BIG_PAGES; i++)
@@ -1677,7 +1648,7 @@ TEST_F_TIMEOUT(large, anon_mthp_zap_rss, 60)
 		SKIP(return, "no " MTHP_DIR "/enabled (anonymous mTHP)");
 	/* (of the kinds, only hugetlbfs changes what the checks expect) */
 	big_init(_metadata, c, MEM_SHMEM_ANON, true);
-	c->base = map_aligned(c->len, PROT_READ | PROT_WRITE,
+	c->base = map_2m_aligned(c->len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	ASSERT_NE(MAP_FAILED, c->base);
 	for (i = 0; i < BIG_PAGES; i++)

@@ -18,8 +18,10 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
@@ -54,6 +56,10 @@
 #endif
 
 /* /proc/self/pagemap, Documentation/admin-guide/mm/pagemap.rst */
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC		0x01021994
+#endif
+
 #define HPAGE_SIZE		(2UL << 20)	/* the hugetlb tests' page size */
 
 #define PM_UFFD_WP		(1ULL << 57)
@@ -108,6 +114,23 @@ static inline int uffd_wp(int uffd, unsigned long addr, size_t len,
 
 	/* mode 0 also wakes the faulting thread (no MODE_DONTWAKE) */
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+/* Register @len bytes at @addr for write-protect faults. */
+static inline int uffd_register_wp(int uffd, void *addr, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		return -1;
+	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return 0;
 }
 
 /* The pagemap entry of @addr, or ~0 if it cannot be read. */
@@ -262,6 +285,29 @@ static inline int hugetlbfs_tmpfile(const char **why)
 }
 
 /*
+ * An unlinked file in /tmp, which must be a tmpfs mount (it is in the test
+ * guest), or -1 with *why set.
+ */
+static inline int tmpfs_tmpfile(const char **why)
+{
+	char path[] = "/tmp/uffd-wp-tmpfs.XXXXXX";
+	struct statfs fs;
+	int fd = mkostemp(path, O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = "cannot create a file in /tmp";
+		return -1;
+	}
+	unlink(path);
+	if (fstatfs(fd, &fs) || fs.f_type != TMPFS_MAGIC) {
+		close(fd);
+		*why = "/tmp is not a tmpfs mount";
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * A hugetlb memfd of @npages 2M pages (the default huge page size must be
  * 2M and that many pages free), or -1 with *why set.
  */
@@ -286,6 +332,25 @@ static inline int hugetlb_memfd(size_t npages, const char **why)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * A mapping @len bytes long at an address aligned to 2M, so that a 64K
+ * folio or a THP sits in one pte table, in the ptes of one folio.
+ */
+static inline char *map_2m_aligned(size_t len, int prot, int flags, int fd)
+{
+	char *area = mmap(NULL, len + HPAGE_SIZE, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
+
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	p = (char *)(((uintptr_t)area + HPAGE_SIZE - 1) & ~(HPAGE_SIZE - 1));
+	if (p != area)
+		munmap(area, p - area);
+	munmap(p + len, area + len + HPAGE_SIZE - (p + len));
+	return mmap(p, len, prot, flags | MAP_FIXED, fd, 0);
 }
 
 /* Returns the exit status, or -1 if the child had to be killed. */

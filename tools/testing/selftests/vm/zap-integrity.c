@@ -38,7 +38,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,10 +54,6 @@
 #define SHMEM_THP_SYSFS	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define SMALL_PAGES	64	/* small folios: 64 pages */
 #define LARGE_PAGES	512	/* 64K folios: 32 of them; THP: one */
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC	0x01021994
-#endif
-#define PMD_SIZE_2M	(2UL << 20)
 #define CHILD_MS	60000
 
 /* Child exit codes of the exit test, besides 0. */
@@ -85,25 +80,6 @@ static unsigned char want_byte(const struct mem_kind *k, int i, size_t off)
 	if (k->folio_pages > 1 && i % k->folio_pages == 0)
 		return 0;	/* the clean first pte of each large folio */
 	return (unsigned char)(i * 37 + off / 512 + 1) ?: 0x5a;
-}
-
-/*
- * A mapping @len bytes long at an address aligned to 2M, so that a 64K
- * folio or a THP sits in one pte table, in the ptes of one folio.
- */
-static char *map_2m_aligned(size_t len, int prot, int flags, int fd)
-{
-	char *area = mmap(NULL, len + PMD_SIZE_2M, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *p;
-
-	if (area == MAP_FAILED)
-		return MAP_FAILED;
-	p = (char *)(((uintptr_t)area + PMD_SIZE_2M - 1) & ~(PMD_SIZE_2M - 1));
-	if (p != area)
-		munmap(area, p - area);
-	munmap(p + len, area + len + PMD_SIZE_2M - (p + len));
-	return mmap(p, len, prot, flags | MAP_FIXED, fd, 0);
 }
 
 /*
@@ -260,9 +236,8 @@ FIXTURE_VARIANT_ADD(integrity, memfd_thp_child_exit) {
 FIXTURE_SETUP(integrity)
 {
 	const struct mem_kind *k = &mems[variant->mem];
-	char path[] = "/tmp/zap-integrity.XXXXXX";
 	int prot = PROT_READ | PROT_WRITE;
-	struct statfs fs;
+	const char *why;
 	char *x;
 
 	self->fd = -1;
@@ -283,12 +258,9 @@ FIXTURE_SETUP(integrity)
 		self->fd = memfd_create("zap-integrity", MFD_CLOEXEC);
 		break;
 	case MEM_TMPFS:
-		/* /tmp is a tmpfs mount in the test guest */
-		self->fd = mkostemp(path, O_CLOEXEC);
-		if (self->fd >= 0)
-			unlink(path);
-		if (self->fd >= 0 && (fstatfs(self->fd, &fs) || fs.f_type != TMPFS_MAGIC))
-			SKIP(return, "/tmp is not a tmpfs mount");
+		self->fd = tmpfs_tmpfile(&why);
+		if (self->fd < 0)
+			SKIP(return, "%s", why);
 		break;
 	case MEM_SHMEM_64K:
 		if (!knob_set(&self->knob, MTHP_DIR "/shmem_enabled", "always"))
