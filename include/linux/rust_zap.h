@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zap_pte_range(), pte_install_uffd_wp_if_needed() and
- * __unmap_hugepage_range() in Rust (mm/rust_zap/), and the C glue the Rust
- * code calls for what C keeps static or in asm/tlb.h (which bindgen cannot
- * parse).
+ * zap_pte_range(), pte_install_uffd_wp_if_needed() (Linux 6.12) or
+ * cond_install_uffd_wp_ptes() (7.3) and __unmap_hugepage_range() in Rust
+ * (mm/rust_zap/), and the C glue the Rust code calls for what C keeps static
+ * or in asm/tlb.h (which bindgen cannot parse). One header for both kernel
+ * lines: what only one line defines is marked so.
  */
 #ifndef _LINUX_RUST_ZAP_H
 #define _LINUX_RUST_ZAP_H
@@ -21,13 +22,19 @@ unsigned long rust_zap_pte_range(struct mmu_gather *tlb,
 				 struct vm_area_struct *vma, pmd_t *pmd,
 				 unsigned long addr, unsigned long end,
 				 struct zap_details *details);
+/* 6.12 */
 void rust_pte_install_uffd_wp_if_needed(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *pte,
 					pte_t pteval);
+/* 7.3 */
+bool rust_cond_install_uffd_wp_ptes(struct vm_area_struct *vma,
+				    unsigned long addr, pte_t *ptep, pte_t pte,
+				    unsigned long nr_ptes);
+/* @folio: 7.3's argument; 6.12 passes the folio of its ref_page. */
 void rust_unmap_hugepage_range(struct mmu_gather *tlb,
 			       struct vm_area_struct *vma,
 			       unsigned long start, unsigned long end,
-			       struct page *ref_page, zap_flags_t zap_flags);
+			       struct folio *folio, zap_flags_t zap_flags);
 
 /*
  * Declared in asm-generic/tlb.h too, which bindgen cannot parse (it parses
@@ -75,6 +82,11 @@ enum rust_zap_branch {
 	RUST_ZAP_BR_HUGE_MARKER_INSTALLED, /* present, uffd-wp: marker */
 	RUST_ZAP_BR_HUGE_RESV_RESTORED,	/* vma_add_reservation() */
 	RUST_ZAP_BR_HUGE_RESV_FAILED,	/* vma_needs_reservation() < 0 */
+	/* 7.3 only (glue.c lists them only there) */
+	RUST_ZAP_BR_NONE_RUN,		/* a run of none ptes skipped */
+	RUST_ZAP_BR_GUARD_KEPT,		/* guard marker kept */
+	RUST_ZAP_BR_GUARD_DROPPED,	/* guard marker dropped */
+	RUST_ZAP_BR_PT_RECLAIMED,	/* empty pte table freed */
 	RUST_ZAP_NR_BRANCHES
 };
 
@@ -94,6 +106,17 @@ void rust_zap_force_flush_locked(struct mmu_gather *tlb,
 void rust_zap_warn_install_not_none(void);
 void rust_zap_warn_device_not_anon(void);
 void rust_zap_warn_unknown_entry(swp_entry_t entry);
+
+/* Statics of 7.3's mm/memory.c: page table reclaim (CONFIG_PT_RECLAIM). */
+bool rust_zap_pte_table_reclaim_possible(unsigned long start,
+					 unsigned long end,
+					 struct zap_details *details);
+bool rust_zap_empty_pte_table(struct mm_struct *mm, pmd_t *pmd,
+			      spinlock_t *ptl, pmd_t *pmdval);
+bool rust_zap_pte_table_if_empty(struct mm_struct *mm, pmd_t *pmd,
+				 unsigned long addr, pmd_t *pmdval);
+void rust_zap_free_pte_table(struct mmu_gather *tlb, pmd_t pmdval,
+			     unsigned long addr);
 
 /* Statics of mm/hugetlb.c, for the Rust __unmap_hugepage_range(). */
 void rust_zap_hugetlb_set_resv_unmapped(struct vm_area_struct *vma);

@@ -1,10 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Classification of a non-present page table entry into the kinds
-//! `zap_pte_range()` handles. The enum is exhaustive: a kind the zap loop
-//! forgets to handle does not compile.
+//! `zap_pte_range()` handles, through Linux 6.12's swap entry functions.
+//! The enum is exhaustive: a kind the zap loop forgets to handle does not
+//! compile.
 
-use crate::pte::SwpEntry;
+use crate::pte::Pte;
+use kernel::bindings;
+
+/// A swap entry (`swp_entry_t`): a real swap slot or one of the special
+/// entries (migration, device, hwpoison, PTE marker).
+///
+/// # Invariants
+///
+/// Just a value, as decoded by `pte_to_swp_entry()`.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct SwpEntry(bindings::swp_entry_t);
+
+impl SwpEntry {
+    /// `pte_to_swp_entry()` of a swap pte.
+    #[inline(always)]
+    pub(crate) fn of(pte: Pte) -> Self {
+        // SAFETY: a pure function of the value.
+        Self(unsafe { bindings::pte_to_swp_entry(pte.raw()) })
+    }
+
+    /// The C `swp_entry_t`.
+    pub(crate) const fn raw(self) -> bindings::swp_entry_t {
+        self.0
+    }
+
+    /// `is_device_private_entry()`.
+    #[inline(always)]
+    pub(crate) fn is_device_private(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::is_device_private_entry(self.0) }
+    }
+
+    /// `is_device_exclusive_entry()`.
+    #[inline(always)]
+    pub(crate) fn is_device_exclusive(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::is_device_exclusive_entry(self.0) }
+    }
+
+    /// `!non_swap_entry()`: a slot of a swap device.
+    #[inline(always)]
+    pub(crate) fn is_swap_slot(self) -> bool {
+        // SAFETY: a pure function of the value.
+        !unsafe { bindings::non_swap_entry(self.0) }
+    }
+
+    /// `is_migration_entry()`.
+    #[inline(always)]
+    pub(crate) fn is_migration(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::is_migration_entry(self.0) }
+    }
+
+    /// `pte_marker_entry_uffd_wp()`: always false without PTE markers for
+    /// uffd-wp.
+    #[inline(always)]
+    pub(crate) fn is_uffd_wp_marker(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::pte_marker_entry_uffd_wp(self.0) }
+    }
+
+    /// `is_hwpoison_entry()`.
+    #[inline(always)]
+    pub(crate) fn is_hwpoison(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::is_hwpoison_entry(self.0) }
+    }
+
+    /// `is_poisoned_swp_entry()`: a poisoned PTE marker.
+    #[inline(always)]
+    pub(crate) fn is_poisoned_marker(self) -> bool {
+        // SAFETY: a pure function of the value.
+        unsafe { bindings::is_poisoned_swp_entry(self.0) }
+    }
+}
 
 /// The kind of a non-present, non-none entry.
 #[derive(Clone, Copy)]

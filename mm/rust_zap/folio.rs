@@ -4,6 +4,7 @@
 //! `folio_test_anon()`, `folio_test_large()`, `folio_test_swapbacked()`
 //! and `folio_mapcount()`, the kernel's inline functions through helpers.
 
+use crate::policy::MmCounter;
 use core::ptr::NonNull;
 use kernel::bindings;
 
@@ -65,6 +66,12 @@ impl FolioRef {
     pub(crate) fn swapbacked(&self) -> bool {
         // SAFETY: a valid folio by the invariants.
         unsafe { bindings::folio_test_swapbacked(self.folio()) }
+    }
+
+    /// `mm_counter()`: the rss counter the folio is accounted in.
+    #[inline(always)]
+    pub(crate) fn mm_counter(&self) -> MmCounter {
+        MmCounter::of_folio(self.anon(), self.swapbacked())
     }
 
     /// `folio_mapcount() < 0`: more rmaps dropped than there were, a bad

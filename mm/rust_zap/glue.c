@@ -85,6 +85,13 @@ static const char *const rust_zap_branch_names[RUST_ZAP_NR_BRANCHES] = {
 	[RUST_ZAP_BR_HUGE_MARKER_INSTALLED] = "hugetlb_marker_installed",
 	[RUST_ZAP_BR_HUGE_RESV_RESTORED] = "hugetlb_resv_restored",
 	[RUST_ZAP_BR_HUGE_RESV_FAILED] = "hugetlb_resv_failed",
+#ifdef PTE_MARKER_GUARD
+	/* Linux 6.13 and later: the branches of 7.3's loop alone. */
+	[RUST_ZAP_BR_NONE_RUN] = "none_run_skipped",
+	[RUST_ZAP_BR_GUARD_KEPT] = "guard_marker_kept",
+	[RUST_ZAP_BR_GUARD_DROPPED] = "guard_marker_dropped",
+	[RUST_ZAP_BR_PT_RECLAIMED] = "pte_table_reclaimed",
+#endif
 };
 
 static int mm_zap_branches_show(struct seq_file *m, void *v)
@@ -92,8 +99,9 @@ static int mm_zap_branches_show(struct seq_file *m, void *v)
 	int i;
 
 	for (i = 0; i < RUST_ZAP_NR_BRANCHES; i++)
-		seq_printf(m, "%s %lld\n", rust_zap_branch_names[i],
-			   atomic64_read(&rust_zap_branch_hits[i]));
+		if (rust_zap_branch_names[i])	/* a branch of this kernel's loop */
+			seq_printf(m, "%s %lld\n", rust_zap_branch_names[i],
+				   atomic64_read(&rust_zap_branch_hits[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mm_zap_branches);

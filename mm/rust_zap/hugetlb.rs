@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `__unmap_hugepage_range()` of Linux 6.12: the zap of a hugetlb vma, one
-//! huge page table entry at a time. hugetlb pages never reach
-//! `zap_pte_range()`, but the rule about uffd-wp markers is the same one,
-//! `policy::keeps_uffd_wp()`; this file walks, clears and accounts.
+//! `__unmap_hugepage_range()`: the zap of a hugetlb vma, one huge page
+//! table entry at a time, for Linux 6.12 and 7.3 alike. hugetlb pages never
+//! reach `zap_pte_range()`, but the rule about uffd-wp markers is the same
+//! one, `policy::keeps_uffd_wp()`; this file walks, clears and accounts.
+//!
+//! What differs between the lines is decided by the crate root's entry
+//! point: 6.12 passes a `ref_page`, 7.3 its folio (the root gives the
+//! folio: a hugetlb pte maps its folio's head page, and 6.12's only caller
+//! passes the head page, so comparing folios is comparing pages); 7.3 also
+//! asks `userfaultfd_wp(vma)` before it leaves a marker, 6.12 does not
+//! (`markers_allowed`).
 
 use crate::policy::{self, ZapFlags};
 use crate::pte::Pte;
@@ -12,7 +19,9 @@ use core::ptr::NonNull;
 use kernel::bindings;
 
 /// The page table lock of a huge pte, held: `huge_pte_lock()` ...
-/// `spin_unlock()`.
+/// `spin_unlock()`. (Not the kernel crate's `Lock::from_raw()` and
+/// `Guard`: `huge_pte_lock()` returns the lock already taken, by C, and
+/// this module is shared with Linux 6.12, which has neither.)
 ///
 /// # Invariants
 ///
@@ -53,7 +62,9 @@ impl Drop for HugePteLock {
 }
 
 /// `hugetlb_lock`, held with interrupts off: `spin_lock_irq()` ...
-/// `spin_unlock_irq()`.
+/// `spin_unlock_irq()`. (Not the kernel crate's `SpinLockIrq` backend: it
+/// nests interrupt disabling (`local_interrupt_disable()`), where C's
+/// `spin_unlock_irq()` turns interrupts on unconditionally.)
 ///
 /// # Invariants
 ///
@@ -90,7 +101,7 @@ enum Next {
     Page,
     /// No table here (none, or just unshared): the next table.
     Table,
-    /// `ref_page` unmapped: done.
+    /// The one folio asked for unmapped: done.
     Stop,
 }
 
@@ -102,9 +113,12 @@ struct HugeZap {
     h: *mut bindings::hstate,
     sz: usize,
     flags: ZapFlags,
-    /// The one page to unmap (hugetlb COW taking a page back from the
+    /// The one folio to unmap (hugetlb COW taking a page back from the
     /// children of its reservation's owner), if any.
-    ref_page: Option<NonNull<bindings::page>>,
+    only: Option<NonNull<bindings::folio>>,
+    /// Whether a marker may be left in this vma: Linux 7.3 asks
+    /// `userfaultfd_wp(vma)`, 6.12 always may (see the module comment).
+    markers_allowed: bool,
 }
 
 impl HugeZap {
@@ -157,7 +171,8 @@ impl HugeZap {
             // Migrating hugepage or HWPoisoned hugepage is already
             // unmapped and its refcount is dropped, so just clear pte here
             // (or leave the marker its uffd-wp bit asks for).
-            if policy::hugetlb_marker(self.flags, pte.is_swp_uffd_wp_any()) {
+            if policy::hugetlb_marker(self.flags, self.markers_allowed && pte.is_swp_uffd_wp_any())
+            {
                 // SAFETY: locked; a non-present entry is replaced whole.
                 unsafe { self.set_marker(address, ptep) };
                 hit(stats::HUGE_NON_PRESENT_MARKER);
@@ -169,16 +184,19 @@ impl HugeZap {
             return Next::Page;
         }
         let page = pte.page();
-        if let Some(ref_page) = self.ref_page {
-            // Only the page of interest goes.
-            if page != ref_page.as_ptr() {
+        // SAFETY: a present hugetlb pte maps a valid page, alive while the
+        // pte lock is held.
+        let folio = unsafe { bindings::page_folio(page) };
+        if let Some(only) = self.only {
+            // Only the folio of interest goes.
+            if folio != only.as_ptr() {
                 hit(stats::HUGE_REF_OTHER);
                 return Next::Page;
             }
             // Mark the VMA as having unmapped its page so that future
             // faults in this VMA will fail rather than looking like data
             // was lost.
-            // SAFETY: a private hugetlb vma (only those have a ref_page).
+            // SAFETY: a private hugetlb vma (only those unmap one folio).
             unsafe { bindings::rust_zap_hugetlb_set_resv_unmapped(self.vma) };
             hit(stats::HUGE_REF_UNMAPPED);
         }
@@ -190,23 +208,22 @@ impl HugeZap {
             pte
         });
         if pte.is_huge_dirty() {
-            // SAFETY: the page was mapped here, hence alive.
-            unsafe { bindings::set_page_dirty(page) };
+            // SAFETY: the folio was mapped here, hence alive (6.12's
+            // `set_page_dirty(page)` is this).
+            unsafe { bindings::folio_mark_dirty(folio) };
             hit(stats::HUGE_DIRTY);
         }
-        if policy::hugetlb_marker(self.flags, pte.is_huge_uffd_wp()) {
+        if policy::hugetlb_marker(self.flags, self.markers_allowed && pte.is_huge_uffd_wp()) {
             // SAFETY: cleared just now, still locked.
             unsafe { self.set_marker(address, ptep) };
             hit(stats::HUGE_MARKER_INSTALLED);
         }
-        // SAFETY: the page was mapped by the pte just cleared; `mm` and
+        // SAFETY: the folio was mapped by the pte just cleared; `mm` and
         // `h` are valid.
-        let folio = unsafe {
+        unsafe {
             bindings::hugetlb_count_sub(bindings::pages_per_huge_page(self.h) as _, self.mm);
-            let folio = bindings::page_folio(page);
             bindings::hugetlb_remove_rmap(folio);
-            folio
-        };
+        }
         drop(ptl);
         hit(stats::HUGE_PRESENT);
 
@@ -258,9 +275,11 @@ impl HugeZap {
             }
         }
         // SAFETY: the pte that mapped the page is cleared and its TLB entry
-        // gathered; the gather takes over the reference it held.
+        // gathered; the gather takes over the reference it held. (7.3
+        // passes `folio_page(folio, 0)` and `folio_size(folio)`: the same
+        // head page and huge page size.)
         unsafe { bindings::tlb_remove_page_size(self.tlb, page, self.sz as i32) };
-        if self.ref_page.is_some() {
+        if self.only.is_some() {
             Next::Stop
         } else {
             Next::Page
@@ -274,15 +293,17 @@ impl HugeZap {
 ///
 /// As for the C function: `tlb` is a gather started on the mm of `vma`, a
 /// hugetlb vma; `[start, end)` is aligned to its huge page size and within
-/// it; `ref_page` is NULL or a page it maps; the caller holds the i_mmap
-/// lock for writing and the hugetlb vma lock.
+/// it; `only` is NULL or a folio it maps; the caller holds the i_mmap
+/// lock for writing and the hugetlb vma lock. `markers_allowed`: whether
+/// uffd-wp markers may be left (see the module comment).
 pub(crate) unsafe fn unmap_hugepage_range(
     tlb: *mut bindings::mmu_gather,
     vma: *mut bindings::vm_area_struct,
     start: usize,
     end: usize,
-    ref_page: *mut bindings::page,
+    only: *mut bindings::folio,
     zap_flags: bindings::zap_flags_t,
+    markers_allowed: bool,
 ) {
     // SAFETY: a valid hugetlb vma, by the safety requirements.
     let (mm, h) = unsafe { ((*vma).vm_mm, bindings::hstate_vma(vma)) };
@@ -295,7 +316,8 @@ pub(crate) unsafe fn unmap_hugepage_range(
         h,
         sz,
         flags: ZapFlags::from_bits_truncate(zap_flags),
-        ref_page: NonNull::new(ref_page),
+        only: NonNull::new(only),
+        markers_allowed,
     };
     // This is a hugetlb vma, all the pte entries should point to huge
     // page.

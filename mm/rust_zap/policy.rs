@@ -73,6 +73,13 @@ impl Details {
         self.even_cows
     }
 
+    /// `zap_drop_markers()` (6.12: `zap_drop_file_uffd_wp()`): whether PTE
+    /// markers go too.
+    #[allow(dead_code)] // Linux 6.12 asks `keeps_uffd_wp()` only.
+    pub(crate) const fn drop_markers(self) -> bool {
+        self.flags.contains(ZapFlags::DROP_MARKER)
+    }
+
     /// `should_zap_folio()`: whether a folio mapped here goes.
     pub(crate) const fn zap_folio(self, folio_anon: bool) -> bool {
         self.zap_cows() || !folio_anon
@@ -163,9 +170,18 @@ pub(crate) const fn non_present(kind: NonPresent, vma: Vma, details: Details) ->
     })
 }
 
+/// A guard marker (`MADV_GUARD_INSTALL`, Linux 6.13 and later): every zap
+/// keeps it, in anonymous and file vmas alike, unless the caller drops
+/// markers (`zap_drop_markers()`).
+#[allow(dead_code)] // Linux 6.12 has no guard markers.
+pub(crate) const fn guard_marker(details: Details) -> Verdict {
+    Verdict::from_bool(details.drop_markers())
+}
+
 /// `zap_install_uffd_wp_if_needed()`: whether the zap may re-arm uffd-wp
 /// markers where it cleared entries (`zap_drop_file_uffd_wp()` is the
 /// flag's half of `keeps_uffd_wp()`).
+#[allow(dead_code)] // Linux 7.3 asks `Details::drop_markers()`.
 pub(crate) const fn zap_may_rearm(vma: Vma, details: Details) -> bool {
     keeps_uffd_wp(vma.anon, details.flags)
 }

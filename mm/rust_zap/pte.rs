@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A page table entry value and a swap entry, with the accessors the zap
-//! loop needs: each is the kernel's own inline function, reached through a
-//! helper (rust/helpers/mm_zap.c) that `CONFIG_RUST_INLINE_HELPERS`
-//! inlines here. No bit of the architecture's layout is known in Rust.
+//! A page table entry value, with the accessors the zap loops need: each
+//! is the kernel's own inline function, reached through a helper
+//! (rust/helpers/mm_zap.c) that `CONFIG_RUST_INLINE_HELPERS` inlines here.
+//! No bit of the architecture's layout is known in Rust. The helpers carry
+//! the names of the newest kernel line (`pte_uffd()`, `pte_swp_uffd_any()`,
+//! `huge_pte_uffd()`); an older line's rust/helpers/mm_zap.c maps them to
+//! its own functions. What a non-present entry encodes is `entry`'s.
 
 use kernel::bindings;
 
@@ -70,27 +73,29 @@ impl Pte {
         unsafe { bindings::pte_young(self.0) }
     }
 
-    /// `pte_uffd_wp()` of a present pte.
+    /// `pte_uffd()` (6.12: `pte_uffd_wp()`) of a present pte: its uffd-wp
+    /// bit (which 7.3 shares with uffd RWP: callers also ask the vma).
     #[inline(always)]
     pub(crate) fn is_uffd_wp(self) -> bool {
         // SAFETY: a pure function of the value.
-        unsafe { bindings::pte_uffd_wp(self.0) }
+        unsafe { bindings::pte_uffd(self.0) }
     }
 
-    /// `pte_swp_uffd_wp()` of a swap pte (for the KUnit suite: the zap
-    /// path asks `pte_swp_uffd_wp_any()`).
+    /// `pte_swp_uffd()` (6.12: `pte_swp_uffd_wp()`) of a swap pte (for the
+    /// KUnit suite: the zap path asks `pte_swp_uffd_any()`).
     #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
     pub(crate) fn is_swp_uffd_wp(self) -> bool {
         // SAFETY: a pure function of the value.
-        unsafe { bindings::pte_swp_uffd_wp(self.0) }
+        unsafe { bindings::pte_swp_uffd(self.0) }
     }
 
-    /// `pte_swp_uffd_wp_any()`: a swap pte carrying uffd-wp, in its own
-    /// bit or as a uffd-wp marker; always false without PTE markers.
+    /// `pte_swp_uffd_any()` (6.12: `pte_swp_uffd_wp_any()`): a swap pte
+    /// carrying uffd-wp, in its own bit or as a uffd-wp marker; always false
+    /// without PTE markers.
     #[inline(always)]
     pub(crate) fn is_swp_uffd_wp_any(self) -> bool {
         // SAFETY: a pure function of the value.
-        unsafe { bindings::pte_swp_uffd_wp_any(self.0) }
+        unsafe { bindings::pte_swp_uffd_any(self.0) }
     }
 
     /// `huge_pte_none()` of a hugetlb entry.
@@ -109,12 +114,13 @@ impl Pte {
         unsafe { bindings::huge_pte_dirty(self.0) != 0 }
     }
 
-    /// `huge_pte_uffd_wp()` of a present hugetlb entry.
+    /// `huge_pte_uffd()` (6.12: `huge_pte_uffd_wp()`) of a present hugetlb
+    /// entry.
     #[cfg(CONFIG_HUGETLB_PAGE)]
     #[inline(always)]
     pub(crate) fn is_huge_uffd_wp(self) -> bool {
         // SAFETY: a pure function of the value.
-        unsafe { bindings::huge_pte_uffd_wp(self.0) != 0 }
+        unsafe { bindings::huge_pte_uffd(self.0) != 0 }
     }
 
     /// `pte_page()` of a present hugetlb entry: the page it maps (hugetlb
@@ -124,13 +130,6 @@ impl Pte {
     pub(crate) fn page(self) -> *mut bindings::page {
         // SAFETY: a pure function of the value (the pfn's memmap entry).
         unsafe { bindings::pte_page(self.0) }
-    }
-
-    /// `pte_to_swp_entry()` of a swap pte.
-    #[inline(always)]
-    pub(crate) fn to_swp_entry(self) -> SwpEntry {
-        // SAFETY: a pure function of the value.
-        SwpEntry(unsafe { bindings::pte_to_swp_entry(self.0) })
     }
 }
 
@@ -144,70 +143,3 @@ impl PartialEq for Pte {
 }
 
 impl Eq for Pte {}
-
-/// A swap entry (`swp_entry_t`): a real swap slot or one of the special
-/// entries (migration, device, hwpoison, PTE marker).
-///
-/// # Invariants
-///
-/// Just a value, as decoded by `pte_to_swp_entry()`.
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-pub(crate) struct SwpEntry(bindings::swp_entry_t);
-
-impl SwpEntry {
-    /// The C `swp_entry_t`.
-    pub(crate) const fn raw(self) -> bindings::swp_entry_t {
-        self.0
-    }
-
-    /// `is_device_private_entry()`.
-    #[inline(always)]
-    pub(crate) fn is_device_private(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::is_device_private_entry(self.0) }
-    }
-
-    /// `is_device_exclusive_entry()`.
-    #[inline(always)]
-    pub(crate) fn is_device_exclusive(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::is_device_exclusive_entry(self.0) }
-    }
-
-    /// `!non_swap_entry()`: a slot of a swap device.
-    #[inline(always)]
-    pub(crate) fn is_swap_slot(self) -> bool {
-        // SAFETY: a pure function of the value.
-        !unsafe { bindings::non_swap_entry(self.0) }
-    }
-
-    /// `is_migration_entry()`.
-    #[inline(always)]
-    pub(crate) fn is_migration(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::is_migration_entry(self.0) }
-    }
-
-    /// `pte_marker_entry_uffd_wp()`: always false without PTE markers for
-    /// uffd-wp.
-    #[inline(always)]
-    pub(crate) fn is_uffd_wp_marker(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::pte_marker_entry_uffd_wp(self.0) }
-    }
-
-    /// `is_hwpoison_entry()`.
-    #[inline(always)]
-    pub(crate) fn is_hwpoison(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::is_hwpoison_entry(self.0) }
-    }
-
-    /// `is_poisoned_swp_entry()`: a poisoned PTE marker.
-    #[inline(always)]
-    pub(crate) fn is_poisoned_marker(self) -> bool {
-        // SAFETY: a pure function of the value.
-        unsafe { bindings::is_poisoned_swp_entry(self.0) }
-    }
-}

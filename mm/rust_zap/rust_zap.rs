@@ -5,12 +5,15 @@
 //!
 //! C calls these entry points (see include/linux/rust_zap.h) when the
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
-//! for the C implementation). Modules: `pte` (a pte value and a swap
-//! entry), `entry` (their classification), `folio` (a mapped folio),
+//! for the C implementation). This crate root and `zap` and `entry` are
+//! Linux 6.12's; the other modules are shared with the 7.3 line
+//! (lines/7.3/ of the repository). Modules: `pte` (a pte value), `entry`
+//! (a swap entry and its classification), `folio` (a mapped folio),
 //! `gather` (the mmu_gather), `policy` (the decisions, pure), `stats`
-//! (branch counters), `table` (RAII guards of the locked table), `zap`
-//! (the loop) and `hugetlb` (the hugetlb loop). They reach C through its
-//! functions and the helpers of rust/helpers/mm_zap.c, which
+//! (branch counters), `table` (RAII guards of the locked table), `vma`
+//! (what a zap reads of its vma, and its rss), `zap` (the loop), `hugetlb`
+//! (the hugetlb loop) and `kunit` (exports for the KUnit suite). They reach
+//! C through its functions and the helpers of rust/helpers/mm_zap.c, which
 //! `CONFIG_RUST_INLINE_HELPERS` inlines.
 
 mod entry;
@@ -18,10 +21,13 @@ mod folio;
 mod gather;
 #[cfg(CONFIG_HUGETLB_PAGE)]
 mod hugetlb;
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+pub mod kunit;
 mod policy;
 mod pte;
 mod stats;
 mod table;
+mod vma;
 mod zap;
 
 use kernel::bindings;
@@ -64,7 +70,7 @@ pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
     if cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
         // SAFETY: by the safety requirements.
         unsafe {
-            let info = zap::vma_info(vma);
+            let info = vma::vma_info(vma);
             zap::install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval))
         };
     }
@@ -77,8 +83,9 @@ pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
 ///
 /// As for the C function: `tlb` is a gather started on the mm of `vma`, a
 /// hugetlb vma; `[start, end)` is aligned to its huge page size and within
-/// it; `ref_page` is NULL or a page it maps; the caller holds the i_mmap
-/// lock for writing and the hugetlb vma lock.
+/// it; `folio` is NULL or a folio it maps (6.12's hugetlb.c passes the
+/// folio of its `ref_page`, a head page); the caller holds the i_mmap lock
+/// for writing and the hugetlb vma lock.
 #[cfg(CONFIG_HUGETLB_PAGE)]
 #[no_mangle]
 pub unsafe extern "C" fn rust_unmap_hugepage_range(
@@ -86,11 +93,12 @@ pub unsafe extern "C" fn rust_unmap_hugepage_range(
     vma: *mut bindings::vm_area_struct,
     start: usize,
     end: usize,
-    ref_page: *mut bindings::page,
+    folio: *mut bindings::folio,
     zap_flags: bindings::zap_flags_t,
 ) {
-    // SAFETY: forwarded from our own safety requirements.
-    unsafe { hugetlb::unmap_hugepage_range(tlb, vma, start, end, ref_page, zap_flags) }
+    // SAFETY: forwarded from our own safety requirements. 6.12 leaves
+    // markers whether or not the vma is still registered for uffd-wp.
+    unsafe { hugetlb::unmap_hugepage_range(tlb, vma, start, end, folio, zap_flags, true) }
 }
 
 /// For the KUnit suite: the accessors of `pte` as bits (see `c_pte()` in
@@ -111,7 +119,7 @@ pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
         p.is_swp_uffd_wp_any(),
     ];
     let kind = if p.is_swap() {
-        entry::NonPresentKind::of(p.to_swp_entry()).code()
+        entry::NonPresentKind::of(entry::SwpEntry::of(p)).code()
     } else {
         0
     };
@@ -161,39 +169,4 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     out |= u32::from(policy::install_marker(vma, || wp)) << 9;
     out |= u32::from(policy::hugetlb_marker(flags, wp)) << 10;
     out
-}
-
-/// For the KUnit suite: what the zap loop does with the gather for `nr`
-/// cleared ptes at `ptep`, `addr`, mapping the pages from `page` (of a
-/// dirty file folio if `dirty_file`): the TLB entries, delayed rmap, and
-/// the pages. Returns bit 0 if the gather is full, bit 1 if the pages went
-/// in by `tlb_try_add_folio_pages()`, bit 2 if `fullmm()` says so.
-///
-/// # Safety
-///
-/// `tlb` is a started gather of the current task; `page` and the `nr - 1`
-/// pages after it belong to one folio, whose `nr` references the gather
-/// may take.
-#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-#[no_mangle]
-pub unsafe extern "C" fn rust_zap_test_gather(
-    tlb: *mut bindings::mmu_gather,
-    ptep: *mut bindings::pte_t,
-    addr: usize,
-    page: *mut bindings::page,
-    nr: u32,
-    dirty_file: bool,
-) -> u32 {
-    // SAFETY: by the safety requirements.
-    let mut gather = unsafe { gather::Gather::new(tlb) };
-    let nr = nr as usize;
-    gather.remove_tlb_entries(ptep, nr, addr);
-    let delay_rmap = dirty_file && gather.delay_rmap();
-    let fullmm = u32::from(gather.fullmm()) << 2;
-    // SAFETY: by the safety requirements.
-    if unsafe { gather.try_add(page, nr, delay_rmap) } {
-        return fullmm | 2;
-    }
-    // SAFETY: by the safety requirements.
-    fullmm | u32::from(unsafe { gather.remove_folio_pages(page, nr, delay_rmap) })
 }

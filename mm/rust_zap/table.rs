@@ -45,6 +45,14 @@ impl PteTable {
         NonNull::new(pte).map(|start| Self { start, ptl, len })
     }
 
+    /// The page table lock, held (for `zap_empty_pte_table()` of Linux 7.3,
+    /// which takes the pmd lock while holding it: the table's lock may be
+    /// the pmd lock itself).
+    #[allow(dead_code)] // The Linux 6.12 zap never frees page tables.
+    pub(crate) fn ptl(&self) -> *mut bindings::spinlock_t {
+        self.ptl
+    }
+
     /// How many ptes the table covers.
     pub(crate) const fn len(&self) -> usize {
         self.len
@@ -80,8 +88,9 @@ impl Drop for PteTable {
     }
 }
 
-/// Lazy MMU mode (`arch_enter_lazy_mmu_mode()`): page table updates may be
-/// batched until the guard drops. Borrows the table so the section cannot
+/// Lazy MMU mode (`lazy_mmu_mode_enable()`, which nests; 6.12's helper
+/// enters `arch_enter_lazy_mmu_mode()`): page table updates may be batched
+/// until the guard drops. Borrows the table so the section cannot
 /// outlive the lock.
 ///
 /// # Invariants
@@ -95,7 +104,7 @@ impl<'a> LazyMmu<'a> {
     /// Enters lazy MMU mode for updates of `table`.
     pub(crate) fn enter(table: &'a PteTable) -> Self {
         // SAFETY: no precondition; left in `drop`.
-        unsafe { bindings::arch_enter_lazy_mmu_mode() };
+        unsafe { bindings::lazy_mmu_mode_enable() };
         Self { _table: table }
     }
 }
@@ -103,6 +112,6 @@ impl<'a> LazyMmu<'a> {
 impl Drop for LazyMmu<'_> {
     fn drop(&mut self) {
         // SAFETY: entered in `enter`, by the invariants.
-        unsafe { bindings::arch_leave_lazy_mmu_mode() };
+        unsafe { bindings::lazy_mmu_mode_disable() };
     }
 }

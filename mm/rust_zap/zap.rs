@@ -6,13 +6,14 @@
 //! crate. The decisions are `policy`'s; this file walks, applies, batches
 //! and accounts.
 
-use crate::entry::NonPresentKind;
+use crate::entry::{NonPresentKind, SwpEntry};
 use crate::folio::FolioRef;
 use crate::gather::Gather;
 use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
-use crate::pte::{Pte, SwpEntry};
+use crate::pte::Pte;
 use crate::stats::{self, hit};
 use crate::table::{set_pte_at, LazyMmu, PteTable};
+use crate::vma::{vma_info, Rss, VmaInfo};
 use core::ptr::NonNull;
 use kernel::bindings;
 
@@ -33,58 +34,6 @@ fn need_resched() -> bool {
     unsafe { bindings::need_resched() }
 }
 
-/// The rss deltas of one call, added to the mm once at the end
-/// (`add_mm_rss_vec()`).
-struct Rss([i32; bindings::NR_MM_COUNTERS as usize]);
-
-impl Rss {
-    fn sub(&mut self, counter: MmCounter, nr: usize) {
-        let i = match counter {
-            MmCounter::File => bindings::MM_FILEPAGES,
-            MmCounter::Anon => bindings::MM_ANONPAGES,
-            MmCounter::SwapEnts => bindings::MM_SWAPENTS,
-            MmCounter::Shmem => bindings::MM_SHMEMPAGES,
-        };
-        // Always in bounds: every counter is below NR_MM_COUNTERS.
-        if let Some(v) = self.0.get_mut(i as usize) {
-            *v = v.wrapping_sub(nr as i32);
-        }
-    }
-}
-
-/// `vma->vm_mm`, `vma_is_anonymous()` and `userfaultfd_wp()`.
-///
-/// Read once per call where C reads them per pte. Changing them needs the
-/// mmap lock for writing, which most zaps exclude; a zap under the i_mmap
-/// lock only (truncation) may race with UFFDIO_REGISTER, and then C too
-/// sees either state, pte by pte: one state for the whole call is one of
-/// the outcomes C allows.
-///
-/// # Safety
-///
-/// `vma` is a valid vma.
-#[inline(always)]
-pub(crate) unsafe fn vma_info(vma: *mut bindings::vm_area_struct) -> VmaInfo {
-    // SAFETY: a valid vma, by the safety requirements.
-    unsafe {
-        VmaInfo {
-            mm: (*vma).vm_mm,
-            vma: Vma {
-                anon: bindings::vma_is_anonymous(vma),
-                uffd_wp: bindings::userfaultfd_wp(vma),
-            },
-        }
-    }
-}
-
-/// What the zap reads of a vma.
-pub(crate) struct VmaInfo {
-    /// `vma->vm_mm`, which is also the gather's mm.
-    pub(crate) mm: *mut bindings::mm_struct,
-    /// What the decisions need.
-    pub(crate) vma: Vma,
-}
-
 /// The folio of a device or migration entry.
 fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
     // SAFETY: device and migration entries reference a valid page, pinned
@@ -92,11 +41,6 @@ fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
     let page = NonNull::new(unsafe { bindings::pfn_swap_entry_to_page(entry.raw()) })?;
     // SAFETY: as above; such entries are never hugetlb (not zapped here).
     Some(unsafe { FolioRef::of_page(page) })
-}
-
-/// `mm_counter()`.
-fn counter(f: &FolioRef) -> MmCounter {
-    MmCounter::of_folio(f.anon(), f.swapbacked())
 }
 
 /// The WARN_ON_ONCE() of a pte that was not cleared before a marker goes
@@ -187,7 +131,7 @@ impl Zap {
                 hit(stats::MARKER_KEPT);
                 1
             } else {
-                let entry = pte.to_swp_entry();
+                let entry = SwpEntry::of(pte);
                 let kind = NonPresentKind::of(entry);
                 self.non_present(table, i, ptep, addr, pte, kind, entry, max_nr)
             };
@@ -318,7 +262,7 @@ impl Zap {
                 // SAFETY: as above.
                 unsafe { bindings::folio_mark_accessed(f.folio()) };
             }
-            self.rss.sub(counter(f), nr);
+            self.rss.sub(f.mm_counter(), nr);
             ptent
         };
         // Checking a single PTE in a batch is sufficient.
@@ -386,7 +330,7 @@ impl Zap {
                         // SAFETY: no precondition.
                         unsafe { bindings::rust_zap_warn_device_not_anon() };
                     }
-                    self.rss.sub(counter(&f), 1);
+                    self.rss.sub(f.mm_counter(), 1);
                     let private = matches!(kind, NonPresentKind::DevicePrivate);
                     // SAFETY: the entry held a reference to the folio and,
                     // if private, mapped the page in `vma`.
@@ -423,7 +367,7 @@ impl Zap {
                     self.details,
                 );
                 if verdict == Verdict::Zap {
-                    self.rss.sub(counter(&f), 1);
+                    self.rss.sub(f.mm_counter(), 1);
                 }
                 verdict
             }
@@ -511,7 +455,7 @@ pub(crate) unsafe fn zap_pte_range(
         vma,
         recency,
         details,
-        rss: Rss([0; bindings::NR_MM_COUNTERS as usize]),
+        rss: Rss::new(),
         fullmm,
         keep_markers: cfg!(CONFIG_PTE_MARKER_UFFD_WP)
             && policy::non_present(NonPresent::UffdWpMarker, vma, details) == Verdict::Keep,
@@ -522,8 +466,8 @@ pub(crate) unsafe fn zap_pte_range(
     let addr = {
         let _lazy = LazyMmu::enter(&table);
         let addr = zap.run(&table, addr);
-        // SAFETY: `mm` is valid; the array has NR_MM_COUNTERS entries.
-        unsafe { bindings::rust_zap_add_mm_rss_vec(mm, zap.rss.0.as_mut_ptr()) };
+        // SAFETY: `mm` is valid.
+        unsafe { zap.rss.add_to(mm) };
         addr
     };
     // Do the actual TLB flush before dropping ptl.

@@ -49,17 +49,22 @@ __rust_helper bool rust_helper_pte_young(pte_t pte)
 	return pte_young(pte);
 }
 
-__rust_helper bool rust_helper_pte_uffd_wp(pte_t pte)
+/*
+ * The crate's shared modules call the names of the newest kernel line; these
+ * map them to 6.12's: pte_uffd() is 6.12's pte_uffd_wp(), pte_swp_uffd()
+ * its pte_swp_uffd_wp(), pte_swp_uffd_any() its pte_swp_uffd_wp_any().
+ */
+__rust_helper bool rust_helper_pte_uffd(pte_t pte)
 {
 	return pte_uffd_wp(pte);
 }
 
-__rust_helper bool rust_helper_pte_swp_uffd_wp(pte_t pte)
+__rust_helper bool rust_helper_pte_swp_uffd(pte_t pte)
 {
 	return pte_swp_uffd_wp(pte);
 }
 
-__rust_helper bool rust_helper_pte_swp_uffd_wp_any(pte_t pte)
+__rust_helper bool rust_helper_pte_swp_uffd_any(pte_t pte)
 {
 	return pte_swp_uffd_wp_any(pte);
 }
@@ -220,12 +225,13 @@ __rust_helper void rust_helper_flush_tlb_batched_pending(struct mm_struct *mm)
 }
 #endif
 
-__rust_helper void rust_helper_arch_enter_lazy_mmu_mode(void)
+/* Named after 7.3's lazy_mmu_mode_enable()/_disable(). */
+__rust_helper void rust_helper_lazy_mmu_mode_enable(void)
 {
 	arch_enter_lazy_mmu_mode();
 }
 
-__rust_helper void rust_helper_arch_leave_lazy_mmu_mode(void)
+__rust_helper void rust_helper_lazy_mmu_mode_disable(void)
 {
 	arch_leave_lazy_mmu_mode();
 }
@@ -373,7 +379,8 @@ __rust_helper unsigned long rust_helper_huge_pte_dirty(pte_t pte)
 	return huge_pte_dirty(pte);
 }
 
-__rust_helper int rust_helper_huge_pte_uffd_wp(pte_t pte)
+/* Named after 7.3's huge_pte_uffd(). */
+__rust_helper int rust_helper_huge_pte_uffd(pte_t pte)
 {
 	return huge_pte_uffd_wp(pte);
 }
