@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the Rust zap path (Linux 7.3): its classification of page
+ * table entries against zap_nonpresent_ptes()'s, its decisions against the C
+ * conditions of mm/memory.c, written out here as the oracle, and its use of
+ * the mmu_gather against C's on real gathers.
+ */
+#include <kunit/test.h>
+#include <linux/leafops.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/rust_zap.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/userfaultfd_k.h>
+#include <asm/tlb.h>
+
+enum {
+	KIND_NONE, KIND_DEVICE_PRIVATE, KIND_DEVICE_EXCLUSIVE, KIND_SWAP,
+	KIND_MIGRATION, KIND_UFFD_WP_MARKER, KIND_HWPOISON, KIND_POISONED,
+	KIND_UNKNOWN, KIND_GUARD,
+};
+
+static bool is_leaf_pte(pte_t pte)
+{
+	return !pte_none(pte) && !pte_present(pte);
+}
+
+/* The order of the tests in zap_nonpresent_ptes(). */
+static u32 c_kind(pte_t pte)
+{
+	softleaf_t entry;
+
+	if (!is_leaf_pte(pte))
+		return KIND_NONE;
+	entry = softleaf_from_pte(pte);
+	if (softleaf_is_device_private(entry))
+		return KIND_DEVICE_PRIVATE;
+	if (softleaf_is_device_exclusive(entry))
+		return KIND_DEVICE_EXCLUSIVE;
+	if (softleaf_is_swap(entry))
+		return KIND_SWAP;
+	if (softleaf_is_migration(entry))
+		return KIND_MIGRATION;
+	if (softleaf_is_uffd_wp_marker(entry))
+		return KIND_UFFD_WP_MARKER;
+	if (softleaf_is_guard_marker(entry))
+		return KIND_GUARD;
+	if (softleaf_is_hwpoison(entry))
+		return KIND_HWPOISON;
+	if (softleaf_is_poison_marker(entry))
+		return KIND_POISONED;
+	return KIND_UNKNOWN;
+}
+
+static u32 c_pte(pte_t pte)
+{
+	bool swap = is_leaf_pte(pte);
+	bool bits[] = {
+		pte_none(pte), pte_present(pte), swap, pte_dirty(pte),
+		pte_young(pte), pte_uffd(pte), swap && pte_swp_uffd(pte),
+		pte_swp_uffd_any(pte),
+	};
+	u32 out = c_kind(pte) << 8;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		out |= (u32)bits[i] << i;
+	return out;
+}
+
+static void check_pte(struct kunit *test, pte_t pte)
+{
+	KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_pte(pte), c_pte(pte),
+			    "pte 0x%llx", (unsigned long long)pte_val(pte));
+}
+
+/* Every low flag combination, with and without a pfn and high bits. */
+static void rust_zap_present_ptes(struct kunit *test)
+{
+	static const u64 high[] = {
+		0, 0x1000, 0x7ffff000, 0xfffffffff000ULL, 1ULL << 52,
+		1ULL << 57, 1ULL << 58, 1ULL << 62, 1ULL << 63, ~0xfffULL,
+	};
+	u64 low;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(high); i++)
+		for (low = 0; low < 0x1000; low++)
+			check_pte(test, __pte(high[i] | low));
+}
+
+/* Every swap type, several offsets, with and without the swp bits. */
+static void rust_zap_swap_ptes(struct kunit *test)
+{
+	static const unsigned long offsets[] = { 0, 1, 2, 3, 0x1234, 0xfffff };
+	unsigned int type;
+	int i;
+
+	for (type = 0; type < (1 << MAX_SWAPFILES_SHIFT); type++) {
+		for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+			pte_t pte = swp_entry_to_pte(swp_entry(type, offsets[i]));
+
+			check_pte(test, pte);
+			check_pte(test, pte_swp_mkuffd(pte));
+			check_pte(test, pte_swp_mksoft_dirty(pte));
+			check_pte(test, pte_swp_mkexclusive(pte));
+		}
+	}
+	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP));
+	check_pte(test, make_pte_marker(PTE_MARKER_POISONED));
+	check_pte(test, make_pte_marker(PTE_MARKER_GUARD));
+	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
+					PTE_MARKER_POISONED));
+	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
+					PTE_MARKER_GUARD));
+	check_pte(test, make_pte_marker(PTE_MARKER_GUARD |
+					PTE_MARKER_POISONED));
+	check_pte(test, make_pte_marker(PTE_MARKER_MASK));
+	check_pte(test, make_pte_marker(0));
+	check_pte(test, pte_swp_mkuffd(make_pte_marker(PTE_MARKER_GUARD)));
+	/* The zap loop recognises this value without decoding it. */
+	KUNIT_EXPECT_EQ(test, rust_zap_test_pte(make_pte_marker(PTE_MARKER_UFFD_WP)) >> 8,
+			KIND_UFFD_WP_MARKER);
+	/* A marker's kind is that of its first bit in the zap's order. */
+	KUNIT_EXPECT_EQ(test, rust_zap_test_pte(make_pte_marker(PTE_MARKER_GUARD |
+								PTE_MARKER_POISONED)) >> 8,
+			KIND_GUARD);
+}
+
+/*
+ * The conditions of mm/memory.c and mm/hugetlb.c for one input, bit for bit
+ * as rust_zap_test_policy() reports them.
+ */
+static u32 c_policy(u32 in)
+{
+	struct zap_details d = {
+		.skip_cows = !(in & BIT(1)),
+		.zap_flags = in & BIT(2) ? ZAP_FLAG_DROP_MARKER : 0,
+	};
+	struct zap_details *details = in & BIT(0) ? &d : NULL;
+	bool vma_anon = in & BIT(3), uffd_wp = in & BIT(4);
+	bool folio_anon = in & BIT(5), wp = in & BIT(6);
+	/* should_zap_cows(), should_zap_folio(), zap_drop_markers() */
+	bool cows = !details || !details->skip_cows;
+	bool folio = cows || !folio_anon;
+	bool drop = details && (details->zap_flags & ZAP_FLAG_DROP_MARKER);
+	u32 out = 0;
+
+	out |= 1;			/* present, !page: always zapped */
+	out |= folio << 1;		/* present: should_zap_folio() */
+	out |= folio << 2;		/* device private/exclusive */
+	out |= cows << 3;		/* genuine swap */
+	out |= folio << 4;		/* migration */
+	out |= (vma_anon || drop) << 5;	/* uffd-wp marker */
+	out |= cows << 6;		/* hwpoison, poisoned marker */
+	out |= 1 << 7;			/* unknown: warned, then cleared */
+	/* zap_install_uffd_wp_if_needed() goes on to cond_install */
+	out |= !drop << 8;
+	/* cond_install_uffd_wp_ptes(), given PTE markers */
+	out |= (!(vma_anon || !uffd_wp) && wp) << 9;
+	/* __unmap_hugepage_range(), given __zap_vma_range()'s zap_flags */
+	out |= (uffd_wp && wp && !drop) << 10;
+	out |= drop << 11;		/* guard marker */
+	return out;
+}
+
+static void rust_zap_policy_table(struct kunit *test)
+{
+	u32 in;
+
+	for (in = 0; in < BIT(7); in++)
+		KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_policy(in), c_policy(in),
+				    "input 0x%x", in);
+}
+
+/* The state of two gathers fed the same pages, one by C and one by Rust. */
+static bool check_gathers(struct kunit *test, struct mmu_gather *c,
+			  struct mmu_gather *r, int step)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, r->start, c->start, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r->end, c->end, "step %d", step);
+	/* The bit fields the zap sets and reads. */
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->fullmm, (bool)c->fullmm, "step %d",
+			    step);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->delayed_rmap, (bool)c->delayed_rmap,
+			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)r->cleared_ptes, (bool)c->cleared_ptes,
+			    "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r->batch_count, c->batch_count, "step %d",
+			    step);
+	KUNIT_EXPECT_EQ_MSG(test, r->active == &r->local,
+			    c->active == &c->local, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r->active->nr, c->active->nr, "step %d",
+			    step);
+	if (r->active->nr != c->active->nr)
+		return false;
+	for (i = 0; i < c->active->nr; i++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, r->active->encoded_pages[i],
+					c->active->encoded_pages[i],
+					"step %d slot %u", step, i);
+	return true;
+}
+
+/*
+ * Feed two gathers of @mm (fullmm or not) the same small and large folios
+ * at scattered addresses, one through C's tlb_remove_tlb_entries(),
+ * tlb_delay_rmap() and __tlb_remove_folio_pages(), the other through the
+ * Rust path's Gather: the local batch, new and reused batches, and a full
+ * gather (delayed rmaps limit it to one batch beyond the local one). The
+ * Rust side must take tlb_try_add_folio_pages() exactly when C has room to
+ * spare, and leave both gathers equal.
+ */
+static void feed_gathers(struct kunit *test, struct mm_struct *mm,
+			 struct folio *small, struct folio *large, bool fullmm)
+{
+	unsigned int fast = 0, slow = 0, fulls = 0;
+	struct mmu_gather c, r;
+	pte_t ptes[4] = {};
+	int i;
+
+	if (fullmm) {
+		tlb_gather_mmu_fullmm(&c, mm);
+		tlb_gather_mmu_fullmm(&r, mm);
+	} else {
+		tlb_gather_mmu(&c, mm);
+		tlb_gather_mmu(&r, mm);
+	}
+	for (i = 0; i < 3000; i++) {
+		bool big = i % 3 == 2, dirty = i >= 1500 && i % 5 == 0;
+		struct folio *folio = big ? large : small;
+		unsigned int nr = big ? 2 + (i / 3) % 3 : 1;
+		struct page *page = folio_page(folio, big ? (i / 9) % (5 - nr) : 0);
+		unsigned long addr = SZ_4G + (i * 7919UL % 4096) * PAGE_SIZE;
+		unsigned int room = r.active->nr + (nr == 1 ? 1 : 2) + 1 <
+				    r.active->max;
+		bool full_c;
+		u32 rust;
+
+		/* The references the cleared ptes held, for each gather. */
+		folio_ref_add(folio, 2 * nr);
+		tlb_remove_tlb_entries(&c, ptes, nr, addr);
+		full_c = __tlb_remove_folio_pages(&c, page, nr,
+						  dirty && tlb_delay_rmap(&c));
+		rust = rust_zap_test_gather(&r, ptes, addr, page, nr, dirty);
+		KUNIT_EXPECT_EQ_MSG(test, rust & 1, full_c, "step %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, rust >> 1 & 1, room, "step %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, rust >> 2 & 1, fullmm, "step %d", i);
+		if (rust >> 1 & 1)
+			fast++;
+		else
+			slow++;
+		if (!check_gathers(test, &c, &r, i) || (rust & 1) != full_c)
+			break;
+		if (full_c) {
+			fulls++;
+			tlb_flush_mmu(&c);
+			tlb_flush_mmu(&r);
+		}
+	}
+	KUNIT_EXPECT_GT(test, fast, 0);
+	KUNIT_EXPECT_GT(test, slow, 0);
+	KUNIT_EXPECT_GT(test, fulls, 0);
+	tlb_finish_mmu(&c);
+	tlb_finish_mmu(&r);
+}
+
+static void rust_zap_gather(struct kunit *test)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct folio *small = folio_alloc(GFP_KERNEL, 0);
+	struct folio *large = folio_alloc(GFP_KERNEL, 2);
+
+	if (mm && small && large) {
+		feed_gathers(test, mm, small, large, false);
+		feed_gathers(test, mm, small, large, true);
+		/* The gathers gave back every reference they took. */
+		KUNIT_EXPECT_EQ(test, folio_ref_count(small), 1);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(large), 1);
+	} else {
+		KUNIT_FAIL(test, "no memory for the test");
+	}
+	if (small)
+		folio_put(small);
+	if (large)
+		folio_put(large);
+	if (mm)
+		mmput(mm);
+}
+
+static struct kunit_case rust_zap_cases[] = {
+	KUNIT_CASE(rust_zap_present_ptes),
+	KUNIT_CASE(rust_zap_swap_ptes),
+	KUNIT_CASE(rust_zap_policy_table),
+	KUNIT_CASE(rust_zap_gather),
+	{}
+};
+
+static struct kunit_suite rust_zap_suite = {
+	.name = "rust_zap",
+	.test_cases = rust_zap_cases,
+};
+kunit_test_suite(rust_zap_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the Rust zap path");
+MODULE_LICENSE("GPL");
