@@ -165,7 +165,7 @@ FIXTURE_SETUP(guard)
 	if (madvise(self->p + 2 * self->ps, self->ps, MADV_GUARD_INSTALL) ||
 	    madvise(self->p + 5 * self->ps, self->ps, MADV_GUARD_INSTALL)) {
 		ASSERT_EQ(EINVAL, errno);
-		SKIP(return, "no MADV_GUARD_INSTALL on this mapping (anon: Linux 6.13, files: 6.15)");
+		SKIP(return, "no MADV_GUARD_INSTALL here (anon: Linux 6.13, files: 6.15)");
 	}
 }
 
@@ -335,7 +335,8 @@ TEST_F(guard, install_over_uffd_wp_marker)
 	ASSERT_EQ(0, pthread_create(&th, NULL, guard_install, &in));
 	for (ms = 0; ms < 1000 && !in.done; ms++)
 		usleep(1000);
-	ASSERT_TRUE(in.done) TH_LOG("MADV_GUARD_INSTALL over a uffd-wp marker did not return within 1 s");
+	ASSERT_TRUE(in.done)
+		TH_LOG("MADV_GUARD_INSTALL over a uffd-wp marker did not return within 1 s");
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, in.ret);
 	EXPECT_TRUE(faults(self->p));
