@@ -114,6 +114,15 @@ rig_prepare
 restore
 trap 'st=$?; restore; rig_end "$st"' EXIT
 
+# Every mutant of the list, not only this run's, must still find its text:
+# a stale one would fail the run that happens to pick it.
+stale=$(while IFS=$'\t' read -r id file nth _; do
+	python3 -c 'import sys; t = open(sys.argv[1]).read(); o = open(sys.argv[2]).read()
+sys.exit(0 if t.count(o) >= int(sys.argv[3]) else 1)' "$TREE/mm/rust_zap/$file" "$work/$id.orig" "$nth" 2>/dev/null ||
+		printf '%s ' "$id"
+done <"$work/list.tsv")
+[ -z "$stale" ] || die "$list: the text of these mutants is no longer in mm/rust_zap/: $stale" \
+	"the code changed: update their - lines (and + lines)"
 timed "build default" "$RIG_TOP/scripts/kbuild.sh" default || die "the default kernel does not build"
 timed "initramfs default" "$RIG_TOP/scripts/guest.sh" default || die "no initramfs"
 if [ ! -f "$mout/vmlinux" ]; then
