@@ -71,8 +71,11 @@ cc() {
 		die "could not build the test program $out (log: $log)"
 	fi
 }
-# The mm selftests' own Makefile wants a generated local_config.h.
+# The mm selftests' own Makefile wants a generated local_config.h (7.3:
+# local_config.h_gen); empty: no liburing, cow and gup_longterm skip their
+# io_uring cases.
 : >"$mm/local_config.h"
+: >"$mm/local_config.h_gen"
 # Their shared helpers: thp_settings.c in 6.12, hugepage_settings.c in 7.3.
 util=(vm_util.c thp_settings.c)
 [ -f "$mm/thp_settings.c" ] || util=(vm_util.c hugepage_settings.c)
@@ -83,7 +86,28 @@ cc hmm-tests "$mm" hmm-tests.c "${util[@]}"
 # 7.3's uffd-wp test of mremap (not in 6.12)
 [ ! -f "$mm/uffd-wp-mremap.c" ] ||
 	cc uffd-wp-mremap "$mm" uffd-wp-mremap.c uffd-common.c "${util[@]}"
-rm -f "$mm/local_config.h"
+# The mm suite (scripts/guest/init): the kernel's own selftests that zap,
+# whichever of them this tree has (7.3 renamed hugepage-mremap to
+# hugetlb-mremap, folded map_hugetlb into hugetlb-mmap, dropped
+# hugepage-vmemmap, and added guard-regions). A program of the list the
+# tree has must build; one it does not have is left out (the suite says so).
+mm_suite=(cow khugepaged split_huge_page_test transhuge-stress hugetlb-madvise
+	hugetlb_madv_vs_map hugepage-mremap hugetlb-mremap map_hugetlb hugetlb-mmap
+	hugepage-vmemmap thuge-gen hugetlb_dio mrelease_test gup_longterm mremap_test
+	mremap_dontunmap droppable mkdirty ksm_functional_tests guard-regions)
+# Their stdout line-buffered, as on the console, also when scripts/guest/init
+# captures it (see lib/stdout-linebuf.c).
+linebuf=$RIG_TOP/scripts/guest/lib/stdout-linebuf.c
+for p in "${mm_suite[@]}"; do
+	[ -f "$mm/$p.c" ] || continue
+	extra=()
+	# 6.12.118's khugepaged.c uses KSFT_SKIP without including kselftest.h.
+	[ "$p" != khugepaged ] || [ ! -f "$mm/thp_settings.c" ] || extra+=(-DKSFT_SKIP=4)
+	cc "$p" "$mm" "${extra[@]}" "$p.c" "${util[@]}" "$linebuf"
+done
+rm -f "$mm/local_config.h" "$mm/local_config.h_gen"
+cc memfd_test "$TREE/tools/testing/selftests/memfd" memfd_test.c common.c "$linebuf"
+cc mincore_selftest "$TREE/tools/testing/selftests/mincore" mincore_selftest.c "$linebuf"
 # This project's own selftests must build without a warning.
 # -Wno-clobbered: kselftest_harness.h's TEST_F() wrapper keeps a pid
 # across setjmp(), which -Wclobbered (in -Wextra; upstream's selftests
