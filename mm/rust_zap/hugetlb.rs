@@ -221,7 +221,10 @@ impl HugeZap {
         // SAFETY: the folio was mapped by the pte just cleared; `mm` and
         // `h` are valid.
         unsafe {
-            bindings::hugetlb_count_sub(bindings::pages_per_huge_page(self.h) as _, self.mm);
+            bindings::hugetlb_count_sub(
+                bindings::pages_per_huge_page(self.h) as kernel::ffi::c_long,
+                self.mm,
+            );
             bindings::hugetlb_remove_rmap(folio);
         }
         drop(ptl);

@@ -606,16 +606,20 @@ pub(crate) unsafe fn zap_pte_range(
         zap.force_flush = false;
         zap.force_break = false;
     }
-    if zap.can_reclaim
-        // SAFETY: `pmd` of `mm`, no pte lock held; the caller's locks keep
-        // the pmd's table.
-        && (zap.direct_reclaim
-            || unsafe { bindings::rust_zap_pte_table_if_empty(mm, pmd, start, &mut pmdval) })
-    {
-        // SAFETY: the table `pmdval` pointed to is detached from `pmd`; the
-        // gather frees it after the TLB flush.
-        unsafe { bindings::rust_zap_free_pte_table(tlb, pmdval, start) };
-        hit(PT_RECLAIMED);
+    if zap.can_reclaim {
+        // Not detached under the pte lock above: check every pte again,
+        // under the pmd lock and the pte lock.
+        let detached = zap.direct_reclaim || {
+            // SAFETY: `pmd` of `mm`, no pte lock held; the caller's locks
+            // keep the pmd.
+            unsafe { bindings::rust_zap_pte_table_if_empty(mm, pmd, start, &mut pmdval) }
+        };
+        if detached {
+            // SAFETY: the table `pmdval` pointed to is detached from
+            // `pmd`; the gather frees it after the TLB flush.
+            unsafe { bindings::rust_zap_free_pte_table(tlb, pmdval, start) };
+            hit(PT_RECLAIMED);
+        }
     }
     addr
 }
