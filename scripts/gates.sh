@@ -53,9 +53,11 @@ gate_clippy() {
 
 # gate_inline_helpers VARIANT: with CONFIG_RUST_INLINE_HELPERS the zap
 # crate calls no helper out of line (no undefined rust_helper_* symbol) and
-# the body of one is visibly inlined: rust_zap.o calls what
-# rust_helper_pte_offset_map_lock() calls. Without the option it must call
-# the helpers (else this gate would check nothing).
+# the body of one is visibly inlined: rust_zap.o calls what a helper calls
+# (6.12: rust_helper_pte_offset_map_lock(), __pte_offset_map_lock(); 7.3,
+# where pte_offset_map_lock() is out of line: upstream's
+# rust_helper_spin_lock(), _raw_spin_lock()). Without the option it must
+# call the helpers (else this gate would check nothing).
 gate_inline_helpers() {
 	local f0=$fails v=$1 obj=$KOUT/$1/mm/rust_zap/rust_zap.o undef helpers local_copies
 	stage gates "$v: C helpers in the Rust zap path ($obj)"
@@ -69,9 +71,9 @@ gate_inline_helpers() {
 			fail "$v: helpers called out of line with CONFIG_RUST_INLINE_HELPERS=y: $helpers(are they __rust_helper in rust/helpers/?)"
 		[ -z "$local_copies" ] ||
 			fail "$v: helpers linked into rust_zap.o but not inlined: $local_copies"
-		grep -qx __pte_offset_map_lock <<<"$undef" ||
-			fail "$v: rust_zap.o does not call __pte_offset_map_lock(): pte_offset_map_lock()'s helper was not inlined"
-		[ $fails -ne "$f0" ] || info "no helper called out of line or left as a copy; pte_offset_map_lock() inlined"
+		grep -qx "$inlined_callee" <<<"$undef" ||
+			fail "$v: rust_zap.o does not call $inlined_callee(): $inlined_helper()'s helper was not inlined"
+		[ $fails -ne "$f0" ] || info "no helper called out of line or left as a copy; $inlined_helper() inlined"
 	else
 		[ -n "$helpers" ] ||
 			fail "$v: without CONFIG_RUST_INLINE_HELPERS rust_zap.o calls no helper: the inlining gate checks nothing"
@@ -97,6 +99,10 @@ gate_checkpatch() {
 }
 
 timed "gate host tests" gate_host_tests || status=1
+case $KVER in
+6.12) inlined_helper=pte_offset_map_lock inlined_callee=__pte_offset_map_lock ;;
+*) inlined_helper=spin_lock inlined_callee=_raw_spin_lock ;;
+esac
 rust=()
 for v in "$@"; do
 	! grep -q '^CONFIG_RUST_MM_ZAP=y' "$KOUT/$v/.config" || rust+=("$v")

@@ -429,37 +429,11 @@ __rust_helper void rust_helper_spin_unlock_irq(spinlock_t *lock)
 #endif /* CONFIG_HUGETLB_PAGE */
 
 /*
- * The mmu_gather, from asm/tlb.h: only for built-in code. Module code cannot
- * include it (an architecture's tlb_flush() may call TLB functions declared
- * only #ifndef MODULE), and rust/helpers/helpers.c is also compiled as
- * helpers_module.bc, with -DMODULE; bindgen reads the helpers as module code
- * too, so it sees these declarations. Modules never call them: the zap path
- * is built in.
+ * The mmu_gather, from asm/tlb.h: only for built-in code. Module code
+ * (helpers_module.bc, and bindgen) sees the prototypes of mm_zap.h.
  */
 #ifdef MODULE
-struct mmu_gather;
-
-bool rust_helper_tlb_fullmm(struct mmu_gather *tlb);
-void rust_helper_tlb_remove_tlb_entries(struct mmu_gather *tlb, pte_t *ptep,
-					unsigned int nr, unsigned long address);
-bool rust_helper_tlb_delay_rmap(struct mmu_gather *tlb);
-bool rust_helper_tlb_try_add_folio_pages(struct mmu_gather *tlb,
-					 struct page *page,
-					 unsigned int nr_pages,
-					 bool delay_rmap);
-void rust_helper_tlb_change_page_size(struct mmu_gather *tlb,
-				      unsigned int page_size);
-#ifdef CONFIG_HUGETLB_PAGE
-void rust_helper_tlb_start_vma(struct mmu_gather *tlb,
-			       struct vm_area_struct *vma);
-void rust_helper_tlb_end_vma(struct mmu_gather *tlb,
-			     struct vm_area_struct *vma);
-void rust_helper_tlb_remove_huge_tlb_entry(struct hstate *h,
-					   struct mmu_gather *tlb,
-					   pte_t *ptep, unsigned long address);
-void rust_helper_tlb_remove_page_size(struct mmu_gather *tlb,
-				      struct page *page, int page_size);
-#endif
+#include "mm_zap.h"
 #else /* !MODULE */
 #include <asm/tlb.h>
 
