@@ -3,7 +3,9 @@
 //! Exports for the KUnit suite (mm/rust_zap/rust_zap_kunit.c) that are the
 //! same on every kernel line; the crate root has the others.
 
+use crate::entry::NonPresentKind;
 use crate::gather;
+use crate::pte::Pte;
 use kernel::bindings;
 
 /// For the KUnit suite: what the zap loop does with the gather for `nr`
@@ -38,4 +40,30 @@ pub unsafe extern "C" fn rust_zap_test_gather(
     }
     // SAFETY: by the safety requirements.
     fullmm | u32::from(unsafe { gather.remove_folio_pages(page, nr, delay_rmap) })
+}
+
+/// For the KUnit suite: the accessors of `pte` as bits (see `c_pte()` in
+/// mm/rust_zap/rust_zap_kunit.c), and in bits 8 and up the kind of a
+/// non-present entry as the zap loop classifies it.
+#[no_mangle]
+pub extern "C" fn rust_zap_test_pte(pte: bindings::pte_t) -> u32 {
+    let p = Pte::new(pte);
+    let bits = [
+        p.is_none(),
+        p.is_present(),
+        p.is_swap(),
+        p.is_dirty(),
+        p.is_young(),
+        p.is_uffd_wp(),
+        p.is_swap() && p.is_swp_uffd_wp(),
+        p.is_swp_uffd_wp_any(),
+    ];
+    let kind = if p.is_swap() {
+        NonPresentKind::of_pte(p).code()
+    } else {
+        0
+    };
+    bits.iter()
+        .enumerate()
+        .fold(kind << 8, |acc, (i, &b)| acc | (u32::from(b) << i))
 }

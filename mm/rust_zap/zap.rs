@@ -487,3 +487,80 @@ pub(crate) unsafe fn zap_pte_range(
     }
     addr
 }
+
+/// `pte_install_uffd_wp_if_needed()`: called by `try_to_unmap_one()`
+/// through the C inline function when the Rust path is selected.
+///
+/// # Safety
+///
+/// `vma` is valid and `pte` is its pte at `addr`, mapped, cleared, with the
+/// page table lock held.
+#[no_mangle]
+pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
+    vma: *mut bindings::vm_area_struct,
+    addr: usize,
+    pte: *mut bindings::pte_t,
+    pteval: bindings::pte_t,
+) {
+    if cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
+        // SAFETY: by the safety requirements.
+        unsafe {
+            let info = vma_info(vma);
+            install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval))
+        };
+    }
+}
+
+/// For `__unmap_hugepage_range()`: Linux 6.12 leaves uffd-wp markers
+/// whether or not the vma is still registered for uffd-wp.
+///
+/// # Safety
+///
+/// `vma` is a valid vma.
+#[cfg(CONFIG_HUGETLB_PAGE)]
+pub(crate) unsafe fn hugetlb_markers_allowed(_vma: *mut bindings::vm_area_struct) -> bool {
+    true
+}
+
+/// For the KUnit suite: the decisions of `policy` for one combination of
+/// inputs, as bits (see `rust_zap_kunit.c`).
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
+    let bit = |n: u32| input & (1 << n) != 0;
+    // unmap_single_vma() passes hugetlb the flags of its details, if any.
+    let flags = if bit(0) && bit(2) {
+        policy::ZapFlags::DROP_MARKER
+    } else {
+        policy::ZapFlags::EMPTY
+    };
+    let details = if bit(0) {
+        policy::Details::new(bit(1), flags)
+    } else {
+        policy::Details::NONE
+    };
+    let vma = policy::Vma {
+        anon: bit(3),
+        uffd_wp: bit(4),
+    };
+    let folio_anon = bit(5);
+    let wp = bit(6);
+    let kinds = [
+        policy::NonPresent::Device { folio_anon },
+        policy::NonPresent::Swap,
+        policy::NonPresent::Migration { folio_anon },
+        policy::NonPresent::UffdWpMarker,
+        policy::NonPresent::Poisoned,
+        policy::NonPresent::Unknown,
+    ];
+    let zap = |v| u32::from(v == policy::Verdict::Zap);
+    let mut out =
+        zap(policy::present(details, None)) | zap(policy::present(details, Some(folio_anon))) << 1;
+    for (i, kind) in kinds.iter().enumerate() {
+        out |= zap(policy::non_present(*kind, vma, details)) << (2 + i);
+    }
+    out |= u32::from(policy::zap_may_rearm(vma, details)) << 8;
+    out |= u32::from(policy::install_marker(vma, || wp)) << 9;
+    out |= u32::from(policy::hugetlb_marker(flags, wp)) << 10;
+    out
+}

@@ -151,6 +151,13 @@ impl NonPresentKind {
         }
     }
 
+    /// The kind of a non-present, non-none pte (for the KUnit suite: the
+    /// zap loop needs the entry too).
+    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+    pub(crate) fn of_pte(pte: Pte) -> Self {
+        Self::of(SoftLeaf::of(pte))
+    }
+
     /// A small number per kind, for the KUnit comparison with C.
     #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
     pub(crate) const fn code(self) -> u32 {

@@ -623,3 +623,83 @@ pub(crate) unsafe fn zap_pte_range(
     }
     addr
 }
+
+/// `cond_install_uffd_wp_ptes()`: called by `try_to_unmap_one()` (through
+/// the C function, when the Rust path is selected) after it cleared
+/// `nr_ptes` ptes. Returns whether it left uffd-wp markers in them.
+///
+/// # Safety
+///
+/// `vma` is valid and `ptep` the first of its `nr_ptes` ptes from `addr`,
+/// in one table, mapped, cleared, with the page table lock held.
+#[no_mangle]
+pub unsafe extern "C" fn rust_cond_install_uffd_wp_ptes(
+    vma: *mut bindings::vm_area_struct,
+    addr: usize,
+    ptep: *mut bindings::pte_t,
+    pte: bindings::pte_t,
+    nr_ptes: usize,
+) -> bool {
+    // SAFETY: by the safety requirements.
+    unsafe {
+        let info = vma_info(vma);
+        install_markers(info.mm, info.vma, addr, ptep, Pte::new(pte), nr_ptes)
+    }
+}
+
+/// For `__unmap_hugepage_range()`: Linux 7.3 leaves a uffd-wp marker only
+/// in a vma still registered for uffd-wp (`userfaultfd_wp(vma)`).
+///
+/// # Safety
+///
+/// `vma` is a valid vma.
+#[cfg(CONFIG_HUGETLB_PAGE)]
+pub(crate) unsafe fn hugetlb_markers_allowed(vma: *mut bindings::vm_area_struct) -> bool {
+    // SAFETY: a valid vma, by the safety requirements.
+    unsafe { bindings::userfaultfd_wp(vma) }
+}
+
+/// For the KUnit suite: the decisions of `policy` for one combination of
+/// inputs, as bits (see `rust_zap_kunit.c`). Bit 1 of the input is "zap
+/// COWs too" (`!details->skip_cows`).
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+#[no_mangle]
+pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
+    let bit = |n: u32| input & (1 << n) != 0;
+    // __zap_vma_range() passes hugetlb the flags of its details, if any.
+    let flags = if bit(0) && bit(2) {
+        policy::ZapFlags::DROP_MARKER
+    } else {
+        policy::ZapFlags::EMPTY
+    };
+    let details = if bit(0) {
+        policy::Details::new(bit(1), flags)
+    } else {
+        policy::Details::NONE
+    };
+    let vma = policy::Vma {
+        anon: bit(3),
+        uffd_wp: bit(4),
+    };
+    let folio_anon = bit(5);
+    let wp = bit(6);
+    let kinds = [
+        policy::NonPresent::Device { folio_anon },
+        policy::NonPresent::Swap,
+        policy::NonPresent::Migration { folio_anon },
+        policy::NonPresent::UffdWpMarker,
+        policy::NonPresent::Poisoned,
+        policy::NonPresent::Unknown,
+    ];
+    let zap = |v| u32::from(v == policy::Verdict::Zap);
+    let mut out =
+        zap(policy::present(details, None)) | zap(policy::present(details, Some(folio_anon))) << 1;
+    for (i, kind) in kinds.iter().enumerate() {
+        out |= zap(policy::non_present(*kind, vma, details)) << (2 + i);
+    }
+    out |= u32::from(!details.drop_markers()) << 8;
+    out |= u32::from(policy::install_marker(vma, || wp)) << 9;
+    out |= u32::from(policy::hugetlb_marker(flags, vma.uffd_wp && wp)) << 10;
+    out |= zap(policy::guard_marker(details)) << 11;
+    out
+}
