@@ -9,7 +9,10 @@
 a=${1:?usage: compare.sh A B [--subset]} b=${2:?usage: compare.sh A B [--subset]}
 
 # results LOG: "suite: result line" for each TAP result and summary line,
-# and each line of uffd-wp-stress's observation log (OBS).
+# and each line of uffd-wp-stress's observation log (OBS), grouped by suite
+# (a stable sort keeps each suite's own order): the order in which a boot
+# ran its suites is not a result (make check's mutants run theirs in
+# another order than the oracle's boot).
 # Numbers inside a test's description are masked: some tests print racy
 # counts there (pagemap_ioctl's "Extra pages N"); the verdict, the test
 # number and the totals are compared as they are.
@@ -21,7 +24,7 @@ results() {
 			head = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1)
 			gsub(/[0-9]+/, "N", rest); $0 = head rest
 		}
-		print s ": " $0 }' "$1"
+		print s ": " $0 }' "$1" | LC_ALL=C sort -s -t: -k1,1
 }
 la=$LOGS/$a.log
 lb=$LOGS/$b.log
