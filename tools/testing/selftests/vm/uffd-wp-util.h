@@ -116,6 +116,23 @@ static inline int uffd_wp(int uffd, unsigned long addr, size_t len,
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
 }
 
+/*
+ * A userfaultfd that can write-protect shmem and hugetlbfs
+ * (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, which needs CONFIG_PTE_MARKER_UFFD_WP),
+ * or -1 when the kernel does not offer it.
+ */
+static inline int uffd_open_wp_file(void)
+{
+	__u64 offered = 0;
+	int fd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
+
+	if (fd >= 0 && !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* Register @len bytes at @addr for write-protect faults. */
 static inline int uffd_register_wp(int uffd, void *addr, size_t len)
 {

@@ -50,6 +50,7 @@
 #define __NR_process_mrelease	448
 #endif
 #define PM_GUARD_REGION		(1ULL << 58)
+#define NO_SHMEM_WP		"no uffd-wp on shmem (CONFIG_PTE_MARKER_UFFD_WP)"
 
 #define PAGES		8
 #define PMD_PAGES	512
@@ -256,18 +257,14 @@ TEST_F(guard, fork_copies)
  */
 TEST_F(guard, beside_uffd_wp)
 {
-	__u64 offered = 0;
 	int uffd, i;
 	uint64_t e;
 
 	if (self->fd < 0)
 		SKIP(return, "uffd-wp markers are for shared memory");
-	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
-		if (uffd >= 0)
-			close(uffd);
-		SKIP(return, "no uffd-wp on shmem (CONFIG_PTE_MARKER_UFFD_WP)");
-	}
+	uffd = uffd_open_wp_file();
+	if (uffd < 0)
+		SKIP(return, NO_SHMEM_WP);
 	ASSERT_EQ(0, uffd_register_wp(uffd, self->p, self->len));
 	ASSERT_EQ(0, uffd_wp(uffd, (unsigned long)self->p, 2 * self->ps, true));
 	ASSERT_EQ(0, madvise(self->p, self->len, MADV_DONTNEED));
@@ -316,18 +313,14 @@ static void *guard_install(void *arg)
 TEST_F(guard, install_over_uffd_wp_marker)
 {
 	struct install in = { .p = self->p, .len = self->ps };
-	__u64 offered = 0;
 	pthread_t th;
 	int uffd, ms;
 
 	if (self->fd < 0)
 		SKIP(return, "uffd-wp markers are for shared memory");
-	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
-		if (uffd >= 0)
-			close(uffd);
-		SKIP(return, "no uffd-wp on shmem (CONFIG_PTE_MARKER_UFFD_WP)");
-	}
+	uffd = uffd_open_wp_file();
+	if (uffd < 0)
+		SKIP(return, NO_SHMEM_WP);
 	ASSERT_EQ(0, uffd_register_wp(uffd, self->p, self->len));
 	ASSERT_EQ(0, madvise(self->p, self->ps, MADV_DONTNEED));
 	ASSERT_EQ(0, uffd_wp(uffd, (unsigned long)self->p, self->ps, true));
@@ -414,19 +407,15 @@ TEST(pt_reclaim_keeps_guarded_table)
 TEST(pt_reclaim_keeps_uffd_wp_table)
 {
 	size_t len = PMD_PAGES * getpagesize();
-	__u64 offered = 0;
 	int fd, uffd;
 	long before;
 	char *p;
 
 	if (!kernel_at_least(6, 14))
 		SKIP(return, NO_PT_RECLAIM);
-	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
-		if (uffd >= 0)
-			close(uffd);
-		SKIP(return, "no uffd-wp on shmem (CONFIG_PTE_MARKER_UFFD_WP)");
-	}
+	uffd = uffd_open_wp_file();
+	if (uffd < 0)
+		SKIP(return, NO_SHMEM_WP);
 	fd = memfd_create("zap-reclaim-wp", MFD_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, len));
@@ -533,7 +522,6 @@ FIXTURE_VARIANT_ADD(pageout, memfd_thp) {
 
 FIXTURE_SETUP(pageout)
 {
-	__u64 offered = 0;
 	int pagemap, thp;
 	char *x;
 	size_t i;
@@ -544,9 +532,9 @@ FIXTURE_SETUP(pageout)
 	self->knob.saved[0] = '\0';
 	self->len = PMD_PAGES * getpagesize();
 	ASSERT_EQ(0, stay_on_one_cpu());
-	self->uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (self->uffd < 0 || !(offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
-		SKIP(return, "no uffd-wp on shmem (CONFIG_PTE_MARKER_UFFD_WP)");
+	self->uffd = uffd_open_wp_file();
+	if (self->uffd < 0)
+		SKIP(return, NO_SHMEM_WP);
 	if (variant->big == BIG_SHMEM_64K) {
 		if (!knob_set(&self->knob, MTHP_DIR "/shmem_enabled", "always"))
 			SKIP(return, "no " MTHP_DIR "/shmem_enabled (shmem mTHP)");
@@ -629,7 +617,6 @@ TEST_F(pageout, every_protected_pte_rearmed)
 static int reap_child(int memfd, size_t shmem_len, int ready)
 {
 	size_t ps = getpagesize(), i;
-	__u64 offered = 0;
 	char *s, *a, *h;
 	int uffd;
 
@@ -646,8 +633,8 @@ static int reap_child(int memfd, size_t shmem_len, int ready)
 		a[i] = 'a';
 	for (i = 0; i < REAP_HUGE; i++)
 		h[i * HPAGE_SIZE] = 'h';
-	uffd = uffd_open(UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &offered);
-	if (uffd >= 0 && (offered & UFFD_FEATURE_WP_HUGETLBFS_SHMEM) &&
+	uffd = uffd_open_wp_file();
+	if (uffd >= 0 &&
 	    (uffd_register_wp(uffd, s, shmem_len) ||
 	     uffd_wp(uffd, (unsigned long)s, shmem_len, true)))
 		return 3;
