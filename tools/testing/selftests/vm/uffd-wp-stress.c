@@ -25,7 +25,29 @@
  *   back (__unmap_hugepage_range()); a hole punch takes the copies too
  *   (hugetlb zaps do not spare them).
  *
- *  A xorshift PRNG seeded by -s picks the operations, so
+ * Two more kinds of operation run over those memory kinds (-m guard,reclaim;
+ * both by default):
+ *
+ * - guard: MADV_GUARD_INSTALL and MADV_GUARD_REMOVE over random ranges of
+ *   anon, shmem, private and the 64K kinds (not hugetlb, which refuses
+ *   them).  The model keeps the guarded pages: any access raises SIGSEGV
+ *   (a sigsetjmp probe instead of each read or write), pagemap reports
+ *   PM_GUARD_REGION and never PM_UFFD_WP for them, UFFDIO_WRITEPROTECT
+ *   skips them, MADV_DONTNEED, MADV_PAGEOUT, hole punch, truncation, fork
+ *   and mremap keep them, munmap drops them.  The install zaps what is
+ *   mapped: anonymous memory loses its data and uffd-wp, a private file
+ *   mapping its COW copies.  On file-backed vmas the range is unprotected
+ *   first: an install over a uffd-wp marker restarts forever (see
+ *   zap-reclaim's install_over_uffd_wp_marker).  Before Linux 6.13 (6.15
+ *   on shmem and files) the operations are left out, the reason printed
+ *   once.
+ * - reclaim: protect a range, then MADV_PAGEOUT of the whole region (a
+ *   64K kind first gets new 64K folios, one time in two), so that whole
+ *   large folios, protected in part, are reclaimed (try_to_unmap_one()
+ *   batches, cond_install_uffd_wp_ptes() since 7.x); then every page's data
+ *   and uffd-wp bit are checked.
+ *
+ * A xorshift PRNG seeded by -s picks the operations, so
  * the sequence depends on the seed only.  After every operation the effects
  * are checked against the model: exactly one WP event per write to a
  * protected page and none otherwise, data, and the pagemap uffd-wp bit;
@@ -73,6 +95,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -100,6 +123,11 @@
 #define EXPECT_HUGETLB_TRUNCATE_KEEPS_WP	0
 #define EXPECT_MREMAP_CLEARS_WP		1
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
+#endif
+#define PM_GUARD_REGION		(1ULL << 58)
 
 #define NR_SMALL_PAGES		16
 #define NR_HUGE_PAGES		4
@@ -158,11 +186,16 @@ static const struct {
 #define KALL	(KS | KA | KH | KP | KA64 | KS64 | KHP)
 #define KHUGE	(KH | KHP)	/* 2M hugetlb pages */
 #define KFILE	(KS | KH | KP | KS64 | KHP)	/* uffd-wp needs WP_HUGETLBFS_SHMEM */
+#define KGUARD	(KA | KS | KP | KA64 | KS64 | KX)	/* not hugetlb */
+
+/* The kinds of operation beyond the base ones (-m guard,reclaim). */
+#define OPS_GUARD	1U
+#define OPS_RECLAIM	2U
 
 enum op {
 	OP_PROTECT, OP_UNPROTECT, OP_READ, OP_WRITE, OP_DONTNEED, OP_PAGEOUT,
 	OP_PUNCH, OP_REMOVE, OP_TRUNCATE, OP_FORK, OP_MREMAP, OP_REMAP,
-	NR_OPS,
+	OP_GUARD, OP_UNGUARD, OP_RECLAIM, NR_OPS,
 };
 
 static const struct {
@@ -182,6 +215,9 @@ static const struct {
 	[OP_FORK]	= { "fork",	  2, KALL },
 	[OP_MREMAP]	= { "mremap",	  2, KALL },
 	[OP_REMAP]	= { "remap",	  2, KALL },
+	[OP_GUARD]	= { "guard",	  2, KGUARD },
+	[OP_UNGUARD]	= { "unguard",  3, KGUARD },
+	[OP_RECLAIM]	= { "reclaim",	  2, KALL & ~KHUGE },
 };
 
 struct page_model {
@@ -189,6 +225,7 @@ struct page_model {
 	bool wp;
 	bool cow;		/* a private copy (ver), not the file's page */
 	unsigned char fver;	/* private kind: the file's data version */
+	bool guard;		/* a guard marker: any access SIGSEGVs */
 };
 
 struct region {
@@ -250,6 +287,9 @@ static struct {
 	int threads;
 	const char *mopt;	/* -m as given */
 	unsigned int kinds;
+	unsigned int opsets;	/* OPS_*: -m guard,reclaim */
+	unsigned int guard_kinds;	/* where this kernel installs guards */
+	bool guard_bit;		/* pagemap reports PM_GUARD_REGION */
 	__u64 features;
 	int pagemap_fd;
 	struct knob knobs[NR_KINDS];
@@ -263,9 +303,11 @@ static struct {
 	/* reach, per kind: updated with __atomic_*() */
 	long swapped[NR_KINDS + 1];	/* pages in swap after MADV_PAGEOUT */
 	long large[NR_KINDS + 1];	/* pages in large folios, populated */
+	long guarded[NR_KINDS + 1];	/* pages MADV_GUARD_INSTALL guarded */
+	long out[NR_KINDS + 1];	/* pages out of memory after a reclaim op */
 } g = {
 	.seed = 1, .nops = 2000, .threads = 1,
-	.kinds = KALL, .pagemap_fd = -1,
+	.kinds = KALL, .opsets = OPS_GUARD | OPS_RECLAIM, .pagemap_fd = -1,
 };
 
 static struct worker workers[MAX_THREADS];
@@ -328,6 +370,40 @@ static void sigbus_handler(int sig)
 	_exit(KSFT_FAIL);
 }
 
+/*
+ * Guard probes: an access that must raise SIGSEGV, per thread (a fork
+ * child inherits its thread's).  Any other SIGSEGV fails the run.
+ */
+static __thread sigjmp_buf segv_jmp;
+static __thread int segv_armed;	/* with __atomic_*() */
+
+static void sigsegv_handler(int sig)
+{
+	static const char msg[] = "# FAIL unexpected SIGSEGV\n";
+
+	if (__atomic_load_n(&segv_armed, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&segv_armed, 0, __ATOMIC_SEQ_CST);
+		siglongjmp(segv_jmp, 1);
+	}
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(KSFT_FAIL);
+	_exit(KSFT_FAIL);
+}
+
+/* Whether reading (or writing @val to) *p raises SIGSEGV. */
+static bool segv_on_access(char *p, bool write, char val)
+{
+	if (sigsetjmp(segv_jmp, 1))
+		return true;
+	__atomic_store_n(&segv_armed, 1, __ATOMIC_SEQ_CST);
+	if (write)
+		__atomic_store_n(p, val, __ATOMIC_SEQ_CST);
+	else
+		__atomic_load_n(p, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&segv_armed, 0, __ATOMIC_SEQ_CST);
+	return false;
+}
+
 /* ---- page contents ---- */
 
 static size_t sample_off(struct region *r, unsigned int j)
@@ -367,6 +443,13 @@ static int check_data(struct worker *w, struct region *r, char *base,
 	unsigned char c, exp;
 
 	for (i = a; i < b; i++) {
+		if (r->pg[i].guard) {
+			if (!segv_on_access(base + i * r->psize, false, 0))
+				return fail(w, what, "%s page %u: guarded, read without SIGSEGV",
+					    kinds[r->kind].name, i);
+			h = fnv(h, 'G');
+			continue;
+		}
 		for (j = 0; j < NR_SAMPLES; j++) {
 			c = __atomic_load_n((unsigned char *)base +
 					    i * r->psize + sample_off(r, j),
@@ -661,14 +744,18 @@ err:
 
 /* ---- checks ---- */
 
-/* pagemap uffd-wp bit of every page of @v must match the model. */
+/*
+ * pagemap uffd-wp bit of every page of @v must match the model, and so
+ * must the guard bit where the kernel reports it; @map gets 0, 1 (uffd-wp)
+ * or g (guard) per page.
+ */
 static int check_pagemap(struct worker *w, struct view *v, char *map,
 			 const char *what)
 {
 	struct region *r = v->r;
 	unsigned int i;
 	uint64_t e;
-	bool wp;
+	bool wp, guard;
 
 	for (i = v->lo; i < v->hi; i++) {
 		e = pagemap_read(g.pagemap_fd, page_addr(r, i));
@@ -676,7 +763,13 @@ static int check_pagemap(struct worker *w, struct view *v, char *map,
 			return fail(w, what, "pagemap read: %s",
 				    strerror(errno));
 		wp = !!(e & PM_UFFD_WP);
-		map[i - v->lo] = wp ? '1' : '0';
+		guard = !!(e & PM_GUARD_REGION);
+		map[i - v->lo] = r->pg[i].guard ? 'g' : wp ? '1' : '0';
+		if (g.guard_bit && guard != r->pg[i].guard)
+			return fail(w, what,
+				    "%s page %u: pagemap guard %d, expected %d (entry %#llx)",
+				    kinds[r->kind].name, i, guard, r->pg[i].guard,
+				    (unsigned long long)e);
 		if (wp != r->pg[i].wp)
 			return fail(w, what,
 				    "%s page %u: pagemap uffd-wp %d, expected %d (entry %#llx)",
@@ -725,8 +818,9 @@ static void set_wp(struct region *r, unsigned int a, unsigned int b, bool wp)
 {
 	unsigned int i;
 
+	/* change_pte_range() leaves guard markers as they are */
 	for (i = a; i < b; i++)
-		r->pg[i].wp = wp;
+		r->pg[i].wp = wp && !r->pg[i].guard;
 }
 
 /*
@@ -801,9 +895,21 @@ static int write_page(struct worker *w, struct region *r, unsigned int i,
 		      struct obs *o)
 {
 	unsigned int before = faults_of(r, i), expect = r->pg[i].wp, n, j;
-	unsigned char ver = next_ver(w);
+	unsigned char ver;
 	char *p = page_addr(r, i);
 
+	/* a guard: SIGSEGV, no WP event, no change */
+	if (r->pg[i].guard) {
+		if (!segv_on_access(p, true, sample_val(r->pg[i].ver, 0)))
+			return fail(w, "write", "%s page %u: guarded, written without SIGSEGV",
+				    kinds[r->kind].name, i);
+		n = faults_of(r, i) - before;
+		if (n)
+			return fail(w, "write", "%s page %u: guarded, %u WP event(s)",
+				    kinds[r->kind].name, i, n);
+		return 0;
+	}
+	ver = next_ver(w);
 	__atomic_store_n(p + sample_off(r, 0), sample_val(ver, 0),
 			 __ATOMIC_SEQ_CST);
 	n = faults_of(r, i) - before;
@@ -894,6 +1000,9 @@ static int child_check(struct worker *w, struct region *r)
 		ret = 20;
 	for (i = 0; i < r->npages && !ret; i++) {
 		p = page_addr(r, i);
+		/* fork copied the guards: check_data() probed them */
+		if (r->pg[i].guard)
+			continue;
 		/* same value again: shmem data unchanged, must not block */
 		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
@@ -968,36 +1077,26 @@ static int op_mremap(struct worker *w, struct region *r, struct obs *o)
 	return reregister(w, r, "mremap");
 }
 
+/* munmap() took the guard markers with the page tables. */
+static void guards_dropped(struct region *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->npages; i++)
+		r->pg[i].guard = false;
+}
+
 static int op_remap(struct worker *w, struct region *r)
 {
 	if (munmap(r->base, r->len) || map_at(r, r->base, MAP_FIXED_NOREPLACE))
 		return fail(w, "munmap+mmap", "%s: %s", kinds[r->kind].name,
 			    strerror(errno));
 	zapped(r, 0, r->npages, false);
+	guards_dropped(r);
 	/* shmem64k maps a new object: populate() writes all of it */
 	if (kinds[r->kind].knob)
 		populate(w, r);
 	return reregister(w, r, "munmap+mmap");
-}
-
-/* Weighted pick among the operations valid for @kind. */
-static enum op pick_op(struct worker *w, enum kind k)
-{
-	unsigned int total = 0, x;
-	int op;
-
-	for (op = 0; op < NR_OPS; op++)
-		if (ops[op].kinds & (1U << k))
-			total += ops[op].weight;
-	x = rnd_below(&w->rng, total);
-	for (op = 0; op < NR_OPS; op++) {
-		if (!(ops[op].kinds & (1U << k)))
-			continue;
-		if (x < ops[op].weight)
-			break;
-		x -= ops[op].weight;
-	}
-	return op;
 }
 
 /*
@@ -1013,6 +1112,123 @@ static void count_swapped(struct region *r, unsigned int a, unsigned int b)
 						  page_addr(r, a++)));
 	__atomic_add_fetch(&g.swapped[r->shared ? K_SHARED : r->kind], n,
 			   __ATOMIC_RELAXED);
+}
+
+/* Reach: the pages of @r (small pages) that mincore() finds out of memory. */
+static void count_out(struct region *r)
+{
+	unsigned char vec[MAX_PAGES];
+	unsigned int i;
+	long n = 0;
+
+	if (r->psize != (size_t)getpagesize() || mincore(r->base, r->len, vec))
+		return;
+	for (i = 0; i < r->npages; i++)
+		n += !(vec[i] & 1);
+	__atomic_add_fetch(&g.out[r->kind], n, __ATOMIC_RELAXED);
+}
+
+/*
+ * MADV_GUARD_INSTALL on pages [a, b).  The install zaps what is mapped
+ * (zap_vma_range(), no details): anonymous memory loses data and uffd-wp,
+ * a private file mapping its COW copies, shared memory keeps its data.  On
+ * a file-backed vma that zap keeps a uffd-wp marker, and the install, which
+ * retries until the range holds no entry but guards, would restart forever
+ * (upstream as of 7.3): unprotect the range first.
+ */
+static int op_guard(struct worker *w, struct region *r, unsigned int a,
+		    unsigned int b)
+{
+	unsigned int i, n = 0;
+	bool any_wp = false;
+
+	for (i = a; i < b; i++)
+		any_wp |= r->pg[i].wp;
+	if (any_wp && !kinds[r->kind].anon_vma && op_wp(w, r, a, b, false))
+		return -1;
+	if (op_madvise(w, r, a, b, MADV_GUARD_INSTALL, "MADV_GUARD_INSTALL"))
+		return -1;
+	for (i = a; i < b; i++) {
+		if (r->pg[i].guard)
+			continue;
+		n++;
+		r->pg[i].guard = true;
+		r->pg[i].wp = false;
+		if (kinds[r->kind].anon_vma)
+			r->pg[i].ver = 0;
+		else if (kinds[r->kind].cow)
+			r->pg[i].ver = r->pg[i].fver;
+		r->pg[i].cow = false;
+	}
+	__atomic_add_fetch(&g.guarded[r->shared ? K_SHARED : r->kind], n,
+			   __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* MADV_GUARD_REMOVE: the pages read what the model kept for them. */
+static int op_unguard(struct worker *w, struct region *r, unsigned int a,
+		      unsigned int b)
+{
+	unsigned int i;
+
+	if (op_madvise(w, r, a, b, MADV_GUARD_REMOVE, "MADV_GUARD_REMOVE"))
+		return -1;
+	for (i = a; i < b; i++)
+		r->pg[i].guard = false;
+	return 0;
+}
+
+/*
+ * Reclaim pressure on a whole region: a 64K kind gets new 64K folios one
+ * time in two (munmap + mmap + populate), pages [a, b) are protected, then
+ * MADV_PAGEOUT of the whole region reclaims whole large folios protected in
+ * part; every page must keep its data and its uffd-wp bit.
+ */
+static int op_reclaim(struct worker *w, struct region *r, unsigned int a,
+		      unsigned int b, struct obs *o)
+{
+	if (kinds[r->kind].knob && rnd_below(&w->rng, 2) && op_remap(w, r))
+		return -1;
+	if (op_wp(w, r, a, b, true) ||
+	    op_madvise(w, r, 0, r->npages, MADV_PAGEOUT, "MADV_PAGEOUT"))
+		return -1;
+	count_swapped(r, 0, r->npages);
+	count_out(r);
+	return check_data(w, r, r->base, 0, r->npages, o, "reclaim");
+}
+
+/* The kinds @op applies to, in this run. */
+static unsigned int op_kinds(enum op op)
+{
+	switch (op) {
+	case OP_GUARD:
+	case OP_UNGUARD:
+		return ops[op].kinds & g.guard_kinds;
+	case OP_RECLAIM:
+		return g.opsets & OPS_RECLAIM ? ops[op].kinds : 0;
+	default:
+		return ops[op].kinds;
+	}
+}
+
+/* Weighted pick among the operations valid for @kind. */
+static enum op pick_op(struct worker *w, enum kind k)
+{
+	unsigned int total = 0, x;
+	int op;
+
+	for (op = 0; op < NR_OPS; op++)
+		if (op_kinds(op) & (1U << k))
+			total += ops[op].weight;
+	x = rnd_below(&w->rng, total);
+	for (op = 0; op < NR_OPS; op++) {
+		if (!(op_kinds(op) & (1U << k)))
+			continue;
+		if (x < ops[op].weight)
+			break;
+		x -= ops[op].weight;
+	}
+	return op;
 }
 
 static int run_op(struct worker *w, enum op which, struct view *v,
@@ -1056,6 +1272,12 @@ static int run_op(struct worker *w, enum op which, struct view *v,
 		return op_mremap(w, r, o);
 	case OP_REMAP:
 		return op_remap(w, r);
+	case OP_GUARD:
+		return op_guard(w, r, a, b);
+	case OP_UNGUARD:
+		return op_unguard(w, r, a, b);
+	case OP_RECLAIM:
+		return op_reclaim(w, r, a, b, o);
 	default:
 		return fail(w, "internal", "bad op %d", which);
 	}
@@ -1179,11 +1401,13 @@ static unsigned long all_events(void)
 /*
  * What the run reached, per kind: pages MADV_PAGEOUT left in swap (on the
  * private kind: COW copies with their uffd-wp bit in a swap pte), pages
- * found in large folios after populating; returns the totals.
+ * found in large folios after populating, pages newly guarded, pages out
+ * of memory after a reclaim operation (mincore()); returns the first two
+ * totals.
  */
 static void report_reach(long *swapped, long *large)
 {
-	long sw, lg;
+	long sw, lg, gd, out;
 	int k;
 
 	printf("# reach:");
@@ -1191,11 +1415,13 @@ static void report_reach(long *swapped, long *large)
 	for (k = 0; k <= NR_KINDS; k++) {
 		sw = __atomic_load_n(&g.swapped[k], __ATOMIC_RELAXED);
 		lg = __atomic_load_n(&g.large[k], __ATOMIC_RELAXED);
+		gd = __atomic_load_n(&g.guarded[k], __ATOMIC_RELAXED);
+		out = __atomic_load_n(&g.out[k], __ATOMIC_RELAXED);
 		*swapped += sw;
 		*large += lg;
-		if (sw || lg)
-			printf(" %s(swapped=%ld large=%ld)", kinds[k].name,
-			       sw, lg);
+		if (sw || lg || gd || out)
+			printf(" %s(swapped=%ld large=%ld guarded=%ld reclaimed=%ld)",
+			       kinds[k].name, sw, lg, gd, out);
 	}
 	printf("\n");
 }
@@ -1268,10 +1494,18 @@ static int parse_kinds(const char *s)
 	char buf[128], *tok, *save;
 	unsigned int k;
 
-	g.kinds = 0;
+	g.kinds = g.opsets = 0;
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "guard")) {
+			g.opsets |= OPS_GUARD;
+			continue;
+		}
+		if (!strcmp(tok, "reclaim")) {
+			g.opsets |= OPS_RECLAIM;
+			continue;
+		}
 		for (k = 0; k < NR_KINDS; k++)
 			if (!strcmp(tok, kinds[k].name))
 				break;
@@ -1279,14 +1513,19 @@ static int parse_kinds(const char *s)
 			return -1;
 		g.kinds |= 1U << k;
 	}
-	return g.kinds ? 0 : -1;
+	/* memory kinds and operation kinds: all of those not named */
+	if (!g.kinds)
+		g.kinds = KALL;
+	if (!g.opsets)
+		g.opsets = OPS_GUARD | OPS_RECLAIM;
+	return 0;
 }
 
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"%s [-s SEED] [-n OPS] [-t SECONDS] [-j THREADS]\n"
-		"\t[-m shmem,anon,hugetlb,private,anon64k,shmem64k,hugetlb_private]\n",
+		"\t[-m shmem,anon,hugetlb,private,anon64k,shmem64k,hugetlb_private,guard,reclaim]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -1338,6 +1577,60 @@ static void skip_all(const char *why)
 	exit(KSFT_SKIP);
 }
 
+/*
+ * Install a guard on one page of @fd (-1: anonymous); returns 0 or an
+ * errno, and whether pagemap reported it in @bit.
+ */
+static int try_guard(int fd, bool *bit)
+{
+	int flags = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED;
+	size_t ps = getpagesize();
+	int pm, err = 0;
+	char *p;
+
+	p = mmap(NULL, ps, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	if (madvise(p, ps, MADV_GUARD_INSTALL)) {
+		err = errno;
+	} else {
+		pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		*bit = pm >= 0 && (pagemap_read(pm, p) & PM_GUARD_REGION);
+		if (pm >= 0)
+			close(pm);
+	}
+	munmap(p, ps);
+	return err;
+}
+
+/*
+ * Guard markers: on anonymous memory since Linux 6.13, on shmem and files
+ * since 6.15, in pagemap (PM_GUARD_REGION) since 6.15.  Where they are
+ * missing the guard operations are left out, with the reason.
+ */
+static void probe_guard(void)
+{
+	int err, fd;
+
+	err = try_guard(-1, &g.guard_bit);
+	if (err) {
+		printf("# skip: guard: MADV_GUARD_INSTALL: %s (Linux 6.13)\n",
+		       strerror(err));
+		return;
+	}
+	g.guard_kinds = KA | KA64;
+	fd = memfd_create("uffd-wp-stress-guard", MFD_CLOEXEC);
+	err = fd < 0 ? errno : ftruncate(fd, getpagesize()) ? errno :
+	      try_guard(fd, &g.guard_bit);
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		printf("# skip: guard: shmem, private, shmem64k: %s: %s (Linux 6.15)\n",
+		       "MADV_GUARD_INSTALL", strerror(err));
+	else
+		g.guard_kinds |= KGUARD;
+}
+
 /* Drop the memory kinds this kernel or machine cannot test. */
 static void probe_features(void)
 {
@@ -1372,6 +1665,8 @@ static void probe_features(void)
 			g.kinds &= ~(1U << k);
 		}
 	}
+	if (g.opsets & OPS_GUARD)
+		probe_guard();
 	/*
 	 * Per worker: hugetlb's file; hugetlb_private's file and the
 	 * reservation of its mapping (its COW copies).
@@ -1444,6 +1739,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..1\n");
 	signal(SIGBUS, sigbus_handler);
+	signal(SIGSEGV, sigsegv_handler);
 	/* single-threaded: MADV_PAGEOUT finds the folios the run faulted */
 	if (g.threads == 1 && stay_on_one_cpu())
 		printf("# sched_setaffinity: %s (MADV_PAGEOUT may reclaim less)\n",
