@@ -4,7 +4,9 @@
 # format-patch series to build/patches (KVER=7.3: build/7.3/patches), one
 # patch per scripts/series/NNNN-*.txt (KVER=7.3: lines/7.3/series/NNNN-*.txt)
 # (its first line is the subject, then the message; a "Files:" line lists the
-# kernel paths whose final state it carries). Every overlay file must be in
+# kernel paths whose final state it carries), after a cover letter
+# (0000-cover-letter.patch: git's, with the series' cover-letter file's
+# subject and text). Every overlay file must be in
 # exactly one Files: line. A patch that carries only part of a file's change
 # lists it on a "Partial:" line; scripts/series/NNNN-*/PATH.patch is the diff
 # from the final state of PATH back to the state that patch leaves.
@@ -81,14 +83,36 @@ for s in "$series"/*.txt; do
 		die "$s: nothing to commit" "its files must differ from pristine"
 done
 rm -rf "$out"
-git -C "$work" format-patch -q -o "$out" HEAD~"$(ls "$series"/*.txt 2>/dev/null | wc -l)"..HEAD
-info "$(ls "$out" | wc -l) patch(es):"
+# The cover letter: git's template (shortlog, diffstat) with the subject
+# and text of the series' cover-letter file (its first line the subject,
+# then the text).
+cover=$series/cover-letter
+[ -f "$cover" ] || die "no $cover" "write the cover letter: its first line the subject, then the text"
+git -C "$work" format-patch -q --cover-letter -o "$out" \
+	HEAD~"$(ls "$series"/*.txt 2>/dev/null | wc -l)"..HEAD
+awk -v cover="$cover" '
+	BEGIN { getline subject <cover }
+	i = index($0, "*** SUBJECT HERE ***") {
+		print substr($0, 1, i - 1) subject; next
+	}
+	/^\*\*\* BLURB HERE \*\*\*$/ {
+		while ((getline l <cover) > 0)
+			if (l != "" || text++) print l
+		next
+	}
+	{ print }' "$out/0000-cover-letter.patch" >"$out/cover.tmp" &&
+	mv "$out/cover.tmp" "$out/0000-cover-letter.patch" ||
+	die "could not fill in $out/0000-cover-letter.patch"
+info "the cover letter and $(($(ls "$out" | wc -l) - 1)) patch(es):"
 ls "$out" | sed 's/^/      /'
+# The patches, without the cover letter.
+patches=$(ls "$out"/*.patch | grep -v '/0000-cover-letter\.patch$' || true)
 
 [ -n "${1:-}" ] || exit 0
 check=$LBUILD/patches-check
 base "$check"
-[ -z "$(ls "$out")" ] || git -C "$check" am -q "$out"/*.patch ||
+# shellcheck disable=SC2086 # a list of paths without blanks
+[ -z "$patches" ] || git -C "$check" am -q $patches ||
 	die "the series does not apply with git am to pristine Linux $kver" \
 	    "see $check; regenerate with make patches"
 while read -r _ f; do
@@ -123,7 +147,7 @@ while read -r kind f; do
 	esac
 done <"$list"
 step=0
-for p in "$out"/*.patch; do
+for p in $patches; do
 	step=$((step + 1))
 	stage series "build after patch $step: $(basename "$p")"
 	patch -d "$TREE" -p1 -s --fuzz=0 --forward <"$p" ||
