@@ -217,7 +217,7 @@ static const struct {
 	[OP_REMAP]	= { "remap",	  2, KALL },
 	[OP_GUARD]	= { "guard",	  2, KGUARD },
 	[OP_UNGUARD]	= { "unguard",  3, KGUARD },
-	[OP_RECLAIM]	= { "reclaim",	  2, KALL & ~KHUGE },
+	[OP_RECLAIM]	= { "reclaim",	  1, KALL & ~KHUGE },
 };
 
 struct page_model {
