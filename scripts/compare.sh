@@ -32,6 +32,12 @@ lb=$LOGS/$b.log
 diff=$LOGS/$a-vs-$b.diff
 if [ "${3:-}" = --subset ]; then
 	suites=$(sed -n 's/^RIG-BEGIN \([^ \r]*\).*/\1/p' "$lb" | sort -u)
+	# The oracle must have run each of them: a boot of other suites
+	# (a make run SUITES=... since) is no oracle.
+	lack=$(comm -23 <(echo "$suites") <(sed -n 's/^RIG-BEGIN \([^ \r]*\).*/\1/p' "$la" | sort -u) |
+		tr '\n' ' ')
+	[ -z "$lack" ] || die "$a.log did not run these suites of $b: $lack(an older boot of other suites?)" \
+		"boot $a again with those suites (make check boots it before)"
 	ra=$(results "$la" | awk 'NR == FNR { s[$0 ":"] = 1; next } s[$1]' <(echo "$suites") -)
 else
 	ra=$(results "$la")
