@@ -372,7 +372,9 @@ static void sigbus_handler(int sig)
 
 /*
  * Guard probes: an access that must raise SIGSEGV, per thread (a fork
- * child inherits its thread's).  Any other SIGSEGV fails the run.
+ * child inherits its thread's).  Any other SIGSEGV fails the run.  The
+ * handler runs with SA_NODEFER, so the probe's sigsetjmp() need not save
+ * the signal mask (two syscalls fewer per probe).
  */
 static __thread sigjmp_buf segv_jmp;
 static __thread int segv_armed;	/* with __atomic_*() */
@@ -393,7 +395,7 @@ static void sigsegv_handler(int sig)
 /* Whether reading (or writing @val to) *p raises SIGSEGV. */
 static bool segv_on_access(char *p, bool write, char val)
 {
-	if (sigsetjmp(segv_jmp, 1))
+	if (sigsetjmp(segv_jmp, 0))
 		return true;
 	__atomic_store_n(&segv_armed, 1, __ATOMIC_SEQ_CST);
 	if (write)
@@ -1730,6 +1732,9 @@ static void setup_worker(struct worker *w, int id)
 
 int main(int argc, char **argv)
 {
+	struct sigaction segv_action = {
+		.sa_handler = sigsegv_handler, .sa_flags = SA_NODEFER,
+	};
 	char why[256];
 	pthread_t hammer;
 	int i, k, hammer_stop = 0;
@@ -1739,7 +1744,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..1\n");
 	signal(SIGBUS, sigbus_handler);
-	signal(SIGSEGV, sigsegv_handler);
+	sigaction(SIGSEGV, &segv_action, NULL);
 	/* single-threaded: MADV_PAGEOUT finds the folios the run faulted */
 	if (g.threads == 1 && stay_on_one_cpu())
 		printf("# sched_setaffinity: %s (MADV_PAGEOUT may reclaim less)\n",
