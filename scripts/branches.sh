@@ -11,7 +11,6 @@ declare -A why=(
 	[unknown_entry]="must never be taken: an unknown entry is a bug (and a splat)"
 	[no_pte_table]="a race with a concurrent THP collapse or page table free; not reproducible on demand"
 	[delay_rmap]="delayed rmap only for dirty file folios zapped without fullmm on SMP; taken when the workload has them"
-	[hugetlb_resv_failed]="vma_needs_reservation() fails only when a file_region cannot be allocated; not reproducible on demand"
 )
 counts=$(sed -n '/^RIG-BRANCHES-BEGIN/,/^RIG-BRANCHES-END/p' "$log" | grep -v '^RIG-' | tr -d '\r')
 [ -n "$counts" ] || die "no branch counters in $log" \

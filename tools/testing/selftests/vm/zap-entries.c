@@ -704,4 +704,152 @@ out:
 	close(fd);
 }
 
+/*
+ * Fault injection (CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB,
+ * CONFIG_FAULT_INJECTION_DEBUG_FS: the debug kernel) into the one
+ * allocation of a hugetlb zap: when the owner of a private mapping zaps
+ * its page, vma_needs_reservation() may have to allocate a file_region
+ * (region_chg(); the resv map's cache of them is empty once two adjacent
+ * pages were read-faulted in and merged: a write fault leaves one behind,
+ * as hugetlb_no_page() asks vma_needs_reservation() ahead of a COW). If
+ * that fails the zap still completes, but
+ * the page's reservation is not given back: the free restores no global
+ * reserve (HugePages_Rsvd stays), the page stays counted as consumed, and
+ * the next fault takes an unreserved page. As syzkaller does, the test
+ * writes n to /proc/thread-self/fail-nth before MADV_DONTNEED (the n-th
+ * slab allocation of this thread fails; 0 in the file afterwards means
+ * it did) for n = 1, 2, ... until the zap makes fewer than n
+ * allocations; then the same sweep over munmap(), whose failures leave
+ * the mapping whole (-ENOMEM) or unmap it, the pool back where it was
+ * either way.
+ */
+static int fail_nth_fd = -1;
+
+/* Fails the n-th slab allocation of this thread from now on (0: none). */
+static void fail_nth(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(fail_nth_fd, buf, len, 0) != len)
+		_exit(98);
+}
+
+/* What remains of the count: 0 once the failure happened. */
+static unsigned int fail_nth_left(void)
+{
+	char buf[16] = "";
+
+	if (pread(fail_nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		_exit(98);
+	return strtoul(buf, NULL, 10);
+}
+
+/* Writes @val to the failslab attribute @attr; false if there is none. */
+static bool failslab_set(const char *attr, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/failslab/%s", attr);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	fputs(val, f);
+	return !fclose(f);
+}
+
+/* A private 2-page hugetlb mapping whose owner read both pages in. */
+static char *resv_consumed(int fd)
+{
+	char *m = mmap(NULL, 2 * HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	if (peek(m) || peek(m + HPAGE_SIZE)) {
+		munmap(m, 2 * HPAGE_SIZE);
+		return NULL;
+	}
+	return m;
+}
+
+TEST(hugetlb_resv_fail_nth)
+{
+	const char *why = NULL;
+	int fd = hugetlb_memfd(2, &why), failed = 0, rc;
+	unsigned int n, left;
+	struct pool p0, p1, p;
+	char *m;
+
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fail_nth_fd < 0)
+		SKIP(goto out, "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)");
+	/*
+	 * Every slab allocation counts (GFP_KERNEL ones too), quietly: a
+	 * stack dump per injected failure would read as a splat.
+	 */
+	if (!failslab_set("ignore-gfp-wait", "N") || !failslab_set("verbose", "0"))
+		SKIP(goto out, "no debugfs failslab (CONFIG_FAILSLAB, FAULT_INJECTION_DEBUG_FS)");
+	p0 = pool_now();
+
+	for (n = 1; n <= 64; n++) {
+		m = resv_consumed(fd);
+		ASSERT_NE(NULL, m);
+		p1 = pool_now();
+		fail_nth(n);
+		rc = madvise(m, HPAGE_SIZE, MADV_DONTNEED);
+		left = fail_nth_left();
+		fail_nth(0);
+		p = pool_now();
+		TH_LOG("MADV_DONTNEED, fail-nth %u: %s, rc %d, rsvd %+ld, free %+ld", n,
+		       left ? "no failure" : "failed", rc, p.rsvd - p1.rsvd, p.free - p1.free);
+		/* A zap cannot fail, and frees the page either way. */
+		EXPECT_EQ(0, rc);
+		EXPECT_EQ(p1.free + 1, p.free);
+		/* The reservation comes back unless its region could not be had. */
+		EXPECT_EQ(p1.rsvd + (left ? 1 : 0), p.rsvd);
+		EXPECT_EQ(0UL, peek(m + HPAGE_SIZE));
+		EXPECT_EQ(0UL, peek(m));
+		/* Refaulted: from the reserve, or (failed) from the free pages. */
+		p = pool_now();
+		EXPECT_EQ(p1.rsvd, p.rsvd);
+		EXPECT_EQ(p1.free, p.free);
+		ASSERT_EQ(0, munmap(m, 2 * HPAGE_SIZE));
+		p = pool_now();
+		EXPECT_EQ(p0.rsvd, p.rsvd);
+		EXPECT_EQ(p0.free, p.free);
+		if (left)
+			break;
+		failed++;
+	}
+	/* The zap allocates once here: the sweep must have failed it. */
+	EXPECT_LT(0, failed);
+
+	for (n = 1; n <= 64; n++) {
+		m = resv_consumed(fd);
+		ASSERT_NE(NULL, m);
+		fail_nth(n);
+		rc = munmap(m, 2 * HPAGE_SIZE);
+		left = fail_nth_left();
+		fail_nth(0);
+		TH_LOG("munmap, fail-nth %u: %s, rc %d", n, left ? "no failure" : "failed", rc);
+		if (rc) {
+			EXPECT_EQ(ENOMEM, errno);
+			ASSERT_EQ(0, munmap(m, 2 * HPAGE_SIZE));
+		}
+		p = pool_now();
+		EXPECT_EQ(p0.rsvd, p.rsvd);
+		EXPECT_EQ(p0.free, p.free);
+		if (left)
+			break;
+	}
+	EXPECT_GE(64U, n) TH_LOG("munmap made more than 64 allocations");
+out:
+	if (fail_nth_fd >= 0)
+		close(fail_nth_fd);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
