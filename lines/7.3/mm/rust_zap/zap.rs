@@ -42,6 +42,7 @@ use crate::stats::{self, hit};
 use crate::table::{set_pte_at, LazyMmu, PteTable};
 use crate::vma::{vma_info, Rss, VmaInfo};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::bindings::{
     rust_zap_branch_RUST_ZAP_BR_GUARD_DROPPED as GUARD_DROPPED,
@@ -134,13 +135,16 @@ impl Step {
     }
 }
 
-/// The WARN_ON_ONCE() of a pte that was not cleared before a marker goes
-/// in, out of the way of the common path.
-#[cold]
-#[inline(never)]
-fn warn_install_not_none() {
-    // SAFETY: no precondition.
-    unsafe { bindings::rust_zap_warn_install_not_none() };
+/// C's `WARN_ON_ONCE(!pte_none(ptep_get(ptep)))` before a marker goes in:
+/// the kernel crate's `warn_on!` (a trap and a bug table entry, no call,
+/// so the common path saves no registers for it), once.
+#[inline(always)]
+fn warn_install_not_none(not_none: bool) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+
+    if not_none && !WARNED.swap(true, Ordering::Relaxed) {
+        kernel::warn_on!(true);
+    }
 }
 
 /// `cond_install_uffd_wp_ptes()`: after the `nr` ptes from `ptep` were
@@ -151,6 +155,7 @@ fn warn_install_not_none() {
 ///
 /// `ptep` is the first of `nr` consecutive ptes of one table of `mm`, from
 /// `addr`, mapped, with their page table lock held.
+#[inline]
 pub(crate) unsafe fn install_markers(
     mm: *mut bindings::mm_struct,
     vma: Vma,
@@ -164,9 +169,7 @@ pub(crate) unsafe fn install_markers(
         return false;
     }
     // SAFETY: mapped and locked by the safety requirements.
-    if !Pte::new(unsafe { bindings::ptep_get(ptep) }).is_none() {
-        warn_install_not_none();
-    }
+    warn_install_not_none(!Pte::new(unsafe { bindings::ptep_get(ptep) }).is_none());
     let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
     if !policy::install_marker(vma, wp) {
         return false;
