@@ -37,7 +37,7 @@
 # been measured) and the default kernel of 7.3, whose C/Rust comparison is
 # the point; make check-all: every variant of every line.
 CHECK_DEFAULT="6.12:default 6.12:nomarker 6.12:conly 7.3:default 6.12:arm64 6.12:debug"
-CHECK_ALL="$CHECK_DEFAULT 6.12:noinline 7.3:nomarker 7.3:conly 7.3:arm64"
+CHECK_ALL="$CHECK_DEFAULT 6.12:noinline 7.3:nomarker 7.3:conly 7.3:arm64 7.3:debug"
 if [ "${1:-}" = all ]; then
 	rig_begin "make check-all"
 	plan=${CHECK_PLAN:-$CHECK_ALL}
