@@ -773,11 +773,32 @@ static char *resv_consumed(int fd)
 	return m;
 }
 
+/*
+ * MADV_DONTNEED of @m's first page, or (@unmap) munmap() of both, with the
+ * n-th slab allocation of this thread failing; *rc is what it returned
+ * (errno kept). Returns whether it made that n-th allocation (and so saw it
+ * fail).
+ */
+static bool zap_fail_nth(char *m, bool unmap, unsigned int n, int *rc)
+{
+	unsigned int left;
+	int err;
+
+	fail_nth(n);
+	*rc = unmap ? munmap(m, 2 * HPAGE_SIZE) : madvise(m, HPAGE_SIZE, MADV_DONTNEED);
+	err = errno;
+	left = fail_nth_left();
+	fail_nth(0);
+	errno = err;
+	return !left;
+}
+
 TEST(hugetlb_resv_fail_nth)
 {
 	const char *why = NULL;
 	int fd = hugetlb_memfd(2, &why), failed = 0, rc;
-	unsigned int n, left;
+	unsigned int n;
+	bool hit;
 	struct pool p0, p1, p;
 	char *m;
 
@@ -798,18 +819,15 @@ TEST(hugetlb_resv_fail_nth)
 		m = resv_consumed(fd);
 		ASSERT_NE(NULL, m);
 		p1 = pool_now();
-		fail_nth(n);
-		rc = madvise(m, HPAGE_SIZE, MADV_DONTNEED);
-		left = fail_nth_left();
-		fail_nth(0);
+		hit = zap_fail_nth(m, false, n, &rc);
 		p = pool_now();
 		TH_LOG("MADV_DONTNEED, fail-nth %u: %s, rc %d, rsvd %+ld, free %+ld", n,
-		       left ? "no failure" : "failed", rc, p.rsvd - p1.rsvd, p.free - p1.free);
+		       hit ? "failed" : "no failure", rc, p.rsvd - p1.rsvd, p.free - p1.free);
 		/* A zap cannot fail, and frees the page either way. */
 		EXPECT_EQ(0, rc);
 		EXPECT_EQ(p1.free + 1, p.free);
 		/* The reservation comes back unless its region could not be had. */
-		EXPECT_EQ(p1.rsvd + (left ? 1 : 0), p.rsvd);
+		EXPECT_EQ(p1.rsvd + (hit ? 0 : 1), p.rsvd);
 		EXPECT_EQ(0UL, peek(m + HPAGE_SIZE));
 		EXPECT_EQ(0UL, peek(m));
 		/* Refaulted: from the reserve, or (failed) from the free pages. */
@@ -820,7 +838,7 @@ TEST(hugetlb_resv_fail_nth)
 		p = pool_now();
 		EXPECT_EQ(p0.rsvd, p.rsvd);
 		EXPECT_EQ(p0.free, p.free);
-		if (left)
+		if (!hit)
 			break;
 		failed++;
 	}
@@ -830,11 +848,8 @@ TEST(hugetlb_resv_fail_nth)
 	for (n = 1; n <= 64; n++) {
 		m = resv_consumed(fd);
 		ASSERT_NE(NULL, m);
-		fail_nth(n);
-		rc = munmap(m, 2 * HPAGE_SIZE);
-		left = fail_nth_left();
-		fail_nth(0);
-		TH_LOG("munmap, fail-nth %u: %s, rc %d", n, left ? "no failure" : "failed", rc);
+		hit = zap_fail_nth(m, true, n, &rc);
+		TH_LOG("munmap, fail-nth %u: %s, rc %d", n, hit ? "failed" : "no failure", rc);
 		if (rc) {
 			EXPECT_EQ(ENOMEM, errno);
 			ASSERT_EQ(0, munmap(m, 2 * HPAGE_SIZE));
@@ -842,7 +857,7 @@ TEST(hugetlb_resv_fail_nth)
 		p = pool_now();
 		EXPECT_EQ(p0.rsvd, p.rsvd);
 		EXPECT_EQ(p0.free, p.free);
-		if (left)
+		if (!hit)
 			break;
 	}
 	EXPECT_GE(64U, n) TH_LOG("munmap made more than 64 allocations");
