@@ -62,7 +62,8 @@ timeout --foreground -k 10 "$limit" \
 # missing RIG-END is always a failure.
 awk -v OFS='\t' '
 function row(rc, secs) {
-	if (sp != "") { pass = sp; fail = sf; skip = ss }
+	if (ku) { pass = kp; fail = kf ? kf : kfs; skip = ks }
+	else if (sp != "") { pass = sp; fail = sf; skip = ss }
 	else if (tp + tf + ts == 0) { pass = (rc == 0); skip = (rc == 4); fail = 0 }
 	else { pass = tp; fail = tf; skip = ts }
 	# A TAP program that ran no test at all (pagemap_ioctl without uffd-wp
@@ -72,11 +73,21 @@ function row(rc, secs) {
 	print name, pass, fail, skip, secs
 	name = ""
 }
-/^RIG-BEGIN / { name = $2; tp = tf = ts = 0; sp = sf = ss = ""; next }
+/^RIG-BEGIN / { name = $2; tp = tf = ts = 0; sp = sf = ss = ""; ku = kp = kf = kfs = ks = 0; next }
 /^RIG-END / && name != "" {
 	split($3, r, "="); split($4, s, "="); row(r[2], s[2]); next
 }
 name == "" { next }
+# KUnit KTAP (debugfs results, one document per suite): its test cases,
+# indented once under "# Subtest: SUITE". A suite of one case prints no
+# "# SUITE: pass:N ..." line, so the cases are counted, not those lines;
+# a suite that failed without a failing case (its init, say) counts once.
+/^    # Subtest: / { ku = 1; next }
+ku && /^    ok [0-9]+ .*# SKIP/ { ks++; next }
+ku && /^    ok [0-9]+/ { kp++; next }
+ku && /^    not ok [0-9]+/ { kf++; next }
+ku && /^not ok [0-9]+/ { kfs++; next }
+ku && /^(ok [0-9]+|# Totals:|[ \t]*# [A-Za-z0-9_]+: pass:)/ { next }
 /^ok [0-9]+ .*# SKIP/ { ts++; next }
 /^ok [0-9]+/ { tp++; next }
 /^not ok [0-9]+/ { tf++; next }
