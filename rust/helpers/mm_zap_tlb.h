@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The mmu_gather helpers of rust/helpers/mm_zap.c as module code sees them:
- * prototypes only. asm/tlb.h is for built-in code (an architecture's
+ * The mmu_gather helpers of rust/helpers/mm_zap_tlb.c as module code sees
+ * them: prototypes only. asm/tlb.h is for built-in code (an architecture's
  * tlb_flush() may call TLB functions declared only #ifndef MODULE), while
  * rust/helpers/helpers.c is also compiled as helpers_module.bc, with
  * -DMODULE, and bindgen reads the helpers as module code too. Modules never
  * call them: the zap path is built in.
  */
-#ifndef _RUST_HELPERS_MM_ZAP_H
-#define _RUST_HELPERS_MM_ZAP_H
+#ifndef _RUST_HELPERS_MM_ZAP_TLB_H
+#define _RUST_HELPERS_MM_ZAP_TLB_H
 
 struct mmu_gather;
 
@@ -34,4 +34,4 @@ void rust_helper_tlb_remove_page_size(struct mmu_gather *tlb,
 				      struct page *page, int page_size);
 #endif
 
-#endif /* _RUST_HELPERS_MM_ZAP_H */
+#endif /* _RUST_HELPERS_MM_ZAP_TLB_H */
