@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Classification of a non-present page table entry into the kinds
-//! `zap_pte_range()` handles, through Linux 6.12's swap entry functions.
-//! The enum is exhaustive: a kind the zap loop forgets to handle does not
-//! compile.
+//! What a non-present page table entry encodes, through Linux 6.12's swap
+//! entry functions: the tests `kind` classifies it with, and the page of a
+//! pfn entry.
 
 use crate::pte::Pte;
 use kernel::bindings;
@@ -47,7 +46,7 @@ impl SwpEntry {
 
     /// `!non_swap_entry()`: a slot of a swap device.
     #[inline(always)]
-    pub(crate) fn is_swap_slot(self) -> bool {
+    pub(crate) fn is_swap(self) -> bool {
         // SAFETY: a pure function of the value.
         !unsafe { bindings::non_swap_entry(self.0) }
     }
@@ -76,75 +75,32 @@ impl SwpEntry {
 
     /// `is_poisoned_swp_entry()`: a poisoned PTE marker.
     #[inline(always)]
-    pub(crate) fn is_poisoned_marker(self) -> bool {
+    pub(crate) fn is_poison_marker(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::is_poisoned_swp_entry(self.0) }
     }
-}
 
-/// The kind of a non-present, non-none entry.
-#[derive(Clone, Copy)]
-pub(crate) enum NonPresentKind {
-    /// `is_device_private_entry()`.
-    DevicePrivate,
-    /// `is_device_exclusive_entry()`.
-    DeviceExclusive,
-    /// `!non_swap_entry()`: a swap slot of private anonymous memory.
-    Swap,
-    /// `is_migration_entry()`.
-    Migration,
-    /// `pte_marker_entry_uffd_wp()`.
-    UffdWpMarker,
-    /// `is_hwpoison_entry()`.
-    HwPoison,
-    /// `is_poisoned_swp_entry()`: a poisoned PTE marker.
-    PoisonedMarker,
-    /// None of the above: a bug somewhere.
-    Unknown,
-}
-
-impl NonPresentKind {
-    /// The kind of a swap entry, tested in `zap_pte_range()`'s order.
+    /// Guard markers came with Linux 6.13: never one here.
     #[inline(always)]
-    pub(crate) fn of(entry: SwpEntry) -> Self {
-        if entry.is_device_private() {
-            Self::DevicePrivate
-        } else if entry.is_device_exclusive() {
-            Self::DeviceExclusive
-        } else if entry.is_swap_slot() {
-            Self::Swap
-        } else if entry.is_migration() {
-            Self::Migration
-        } else if entry.is_uffd_wp_marker() {
-            Self::UffdWpMarker
-        } else if entry.is_hwpoison() {
-            Self::HwPoison
-        } else if entry.is_poisoned_marker() {
-            Self::PoisonedMarker
-        } else {
-            Self::Unknown
-        }
+    pub(crate) const fn is_guard_marker(self) -> bool {
+        false
     }
 
-    /// The kind of a non-present, non-none pte (for the KUnit suite: the
-    /// zap loop needs the entry too).
-    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-    pub(crate) fn of_pte(pte: Pte) -> Self {
-        Self::of(SwpEntry::of(pte))
-    }
-
-    /// A small number per kind, for the KUnit comparison with C.
-    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-    pub(crate) const fn code(self) -> u32 {
-        match self {
-            Self::DevicePrivate => 1,
-            Self::DeviceExclusive => 2,
-            Self::Swap => 3,
-            Self::Migration => 4,
-            Self::UffdWpMarker => 5,
-            Self::HwPoison => 6,
-            Self::PoisonedMarker => 7,
-            Self::Unknown => 8,
-        }
+    /// `pfn_swap_entry_to_page()` of a device or migration entry.
+    ///
+    /// # Safety
+    ///
+    /// The entry encodes a pfn (`is_pfn_swap_entry()`).
+    #[inline(always)]
+    pub(crate) unsafe fn page(self) -> *mut bindings::page {
+        // SAFETY: a pfn entry, by the safety requirements.
+        unsafe { bindings::pfn_swap_entry_to_page(self.0) }
     }
 }
+
+/// Whether this line has guard markers (6.12 has none), for the KUnit suite.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+pub(crate) const GUARD_MARKERS: bool = false;
+
+/// The entry type the zap decodes on this line.
+pub(crate) type Entry = SwpEntry;

@@ -3,8 +3,8 @@
 //! Exports for the KUnit suite (mm/rust_zap/rust_zap_kunit.c) that are the
 //! same on every kernel line; the crate root has the others.
 
-use crate::entry::NonPresentKind;
 use crate::gather;
+use crate::kind::NonPresentKind;
 use crate::pte::Pte;
 use kernel::bindings;
 

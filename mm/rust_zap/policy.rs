@@ -75,7 +75,6 @@ impl Details {
 
     /// `zap_drop_markers()` (6.12: `zap_drop_file_uffd_wp()`): whether PTE
     /// markers go too.
-    #[allow(dead_code)] // Linux 6.12 asks `keeps_uffd_wp()` only.
     pub(crate) const fn drop_markers(self) -> bool {
         self.flags.contains(ZapFlags::DROP_MARKER)
     }
@@ -173,7 +172,6 @@ pub(crate) const fn non_present(kind: NonPresent, vma: Vma, details: Details) ->
 /// A guard marker (`MADV_GUARD_INSTALL`, Linux 6.13 and later): every zap
 /// keeps it, in anonymous and file vmas alike, unless the caller drops
 /// markers (`zap_drop_markers()`).
-#[allow(dead_code)] // Linux 6.12 has no guard markers.
 pub(crate) const fn guard_marker(details: Details) -> Verdict {
     Verdict::from_bool(details.drop_markers())
 }

@@ -6,18 +6,18 @@
 //!
 //! C calls these entry points (see include/linux/rust_zap.h) when the
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
-//! for the C implementation). One crate for two kernel lines: `zap` and
-//! `entry` are each line's own (6.12's in mm/rust_zap/, 7.3's in
-//! lines/7.3/mm/rust_zap/ of the repository), with the entry points that
-//! differ between the lines; the other modules are shared. Modules: `pte`
-//! (a pte value), `entry` (what a non-present pte encodes, and its
-//! classification), `folio` (a mapped folio), `gather` (the mmu_gather),
-//! `policy` (the decisions, pure), `stats` (branch counters), `table`
-//! (RAII guards of the locked table), `vma` (what a zap reads of its vma,
-//! and its rss), `zap` (the loop), `hugetlb` (the hugetlb loop) and
-//! `kunit` (exports for the KUnit suite). They reach C through its
-//! functions and the helpers of rust/helpers/mm_zap.c, which
-//! `CONFIG_RUST_INLINE_HELPERS` inlines.
+//! for the C implementation). One crate for two kernel lines: `entry` and
+//! `walk` are each line's own (6.12's in mm/rust_zap/, 7.3's in
+//! lines/7.3/mm/rust_zap/ of the repository), where their C differs; the
+//! other modules are shared. Modules: `pte` (a pte value), `entry` (what a
+//! non-present pte encodes), `kind` (its classification), `folio` (a mapped
+//! folio), `gather` (the mmu_gather), `policy` (the decisions, pure),
+//! `stats` (branch counters), `table` (RAII guards of the locked table),
+//! `vma` (what a zap reads of its vma, and its rss), `zap` (the steps of
+//! the loop, and its protocol), `walk` (the loop and the marker hook),
+//! `hugetlb` (the hugetlb loop) and `kunit` (exports for the KUnit suite).
+//! They reach C through its functions and the helpers of
+//! rust/helpers/mm_zap.c, which `CONFIG_RUST_INLINE_HELPERS` inlines.
 //!
 //! The kernel crate's mm abstractions (`mm::virt::VmaRef`, `page::Page`)
 //! are not used: their invariants (the mmap or vma read lock held, an
@@ -29,6 +29,7 @@ mod folio;
 mod gather;
 #[cfg(CONFIG_HUGETLB_PAGE)]
 mod hugetlb;
+mod kind;
 #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
 pub mod kunit;
 mod policy;
@@ -36,6 +37,7 @@ mod pte;
 mod stats;
 mod table;
 mod vma;
+pub mod walk;
 pub mod zap;
 
 use kernel::bindings;
@@ -57,7 +59,7 @@ pub unsafe extern "C" fn rust_zap_pte_range(
     details: *mut bindings::zap_details,
 ) -> usize {
     // SAFETY: forwarded from our own safety requirements.
-    unsafe { zap::zap_pte_range(tlb, vma, pmd, addr, end, details) }
+    unsafe { walk::zap_pte_range(tlb, vma, pmd, addr, end, details) }
 }
 
 /// `__unmap_hugepage_range()`, after its assertions: called from C when the
@@ -81,7 +83,8 @@ pub unsafe extern "C" fn rust_unmap_hugepage_range(
     zap_flags: bindings::zap_flags_t,
 ) {
     // SAFETY: a valid vma, by the safety requirements.
-    let markers_allowed = unsafe { zap::hugetlb_markers_allowed(vma) };
+    let markers_allowed =
+        !walk::HUGETLB_MARKERS_NEED_UFFD_WP || unsafe { bindings::userfaultfd_wp(vma) };
     // SAFETY: forwarded from our own safety requirements.
     unsafe {
         hugetlb::unmap_hugepage_range(tlb, vma, start, end, folio, zap_flags, markers_allowed)

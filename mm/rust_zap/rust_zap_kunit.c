@@ -1,69 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the Rust zap path: its classification of page table
- * entries against zap_pte_range()'s and its decisions against the C
- * conditions of mm/memory.c, written out here as the oracle. Its use of the
- * mmu_gather, the same on every line, is tested in rust_zap_gather_kunit.c.
+ * entries and its decisions against the C oracle of this kernel line
+ * (rust_zap_kunit_oracle.c: the conditions of mm/memory.c, written out).
+ * Its use of the mmu_gather is tested in rust_zap_gather_kunit.c.
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
-#include <linux/mm_inline.h>
 #include <linux/rust_zap.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
-#include <linux/userfaultfd_k.h>
 
-enum {
-	KIND_NONE, KIND_DEVICE_PRIVATE, KIND_DEVICE_EXCLUSIVE, KIND_SWAP,
-	KIND_MIGRATION, KIND_UFFD_WP_MARKER, KIND_HWPOISON, KIND_POISONED,
-	KIND_UNKNOWN,
-};
+#include "rust_zap_kunit.h"
 
-/* The order of the tests in zap_pte_range(). */
-static u32 c_kind(pte_t pte)
+void rust_zap_kunit_check_pte(struct kunit *test, pte_t pte)
 {
-	swp_entry_t entry;
-
-	if (!is_swap_pte(pte))
-		return KIND_NONE;
-	entry = pte_to_swp_entry(pte);
-	if (is_device_private_entry(entry))
-		return KIND_DEVICE_PRIVATE;
-	if (is_device_exclusive_entry(entry))
-		return KIND_DEVICE_EXCLUSIVE;
-	if (!non_swap_entry(entry))
-		return KIND_SWAP;
-	if (is_migration_entry(entry))
-		return KIND_MIGRATION;
-	if (pte_marker_entry_uffd_wp(entry))
-		return KIND_UFFD_WP_MARKER;
-	if (is_hwpoison_entry(entry))
-		return KIND_HWPOISON;
-	if (is_poisoned_swp_entry(entry))
-		return KIND_POISONED;
-	return KIND_UNKNOWN;
-}
-
-static u32 c_pte(pte_t pte)
-{
-	bool swap = is_swap_pte(pte);
-	bool bits[] = {
-		pte_none(pte), pte_present(pte), swap, pte_dirty(pte),
-		pte_young(pte), pte_uffd_wp(pte), swap && pte_swp_uffd_wp(pte),
-		pte_swp_uffd_wp_any(pte),
-	};
-	u32 out = c_kind(pte) << 8;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(bits); i++)
-		out |= (u32)bits[i] << i;
-	return out;
-}
-
-static void check_pte(struct kunit *test, pte_t pte)
-{
-	KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_pte(pte), c_pte(pte),
-			    "pte 0x%llx", (unsigned long long)pte_val(pte));
+	KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_pte(pte),
+			    rust_zap_kunit_c_pte(pte), "pte 0x%llx",
+			    (unsigned long long)pte_val(pte));
 }
 
 /* Every low flag combination, with and without a pfn and high bits. */
@@ -78,10 +32,13 @@ static void rust_zap_present_ptes(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(high); i++)
 		for (low = 0; low < 0x1000; low++)
-			check_pte(test, __pte(high[i] | low));
+			rust_zap_kunit_check_pte(test, __pte(high[i] | low));
 }
 
-/* Every swap type, several offsets, with and without the swp bits. */
+/*
+ * Every swap type, several offsets, with and without the swp bits; then
+ * the line's PTE markers.
+ */
 static void rust_zap_swap_ptes(struct kunit *test)
 {
 	static const unsigned long offsets[] = { 0, 1, 2, 3, 0x1234, 0xfffff };
@@ -92,66 +49,23 @@ static void rust_zap_swap_ptes(struct kunit *test)
 		for (i = 0; i < ARRAY_SIZE(offsets); i++) {
 			pte_t pte = swp_entry_to_pte(swp_entry(type, offsets[i]));
 
-			check_pte(test, pte);
-			check_pte(test, pte_swp_mkuffd_wp(pte));
-			check_pte(test, pte_swp_mksoft_dirty(pte));
-			check_pte(test, pte_swp_mkexclusive(pte));
+			rust_zap_kunit_check_pte(test, pte);
+			rust_zap_kunit_check_pte(test, rust_zap_kunit_swp_mkuffd(pte));
+			rust_zap_kunit_check_pte(test, pte_swp_mksoft_dirty(pte));
+			rust_zap_kunit_check_pte(test, pte_swp_mkexclusive(pte));
 		}
 	}
-	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP));
-	check_pte(test, make_pte_marker(PTE_MARKER_POISONED));
-	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
-					PTE_MARKER_POISONED));
-	check_pte(test, make_pte_marker(0));
-	/* The zap loop recognises this value without decoding it. */
-	KUNIT_EXPECT_EQ(test, rust_zap_test_pte(make_pte_marker(PTE_MARKER_UFFD_WP)) >> 8,
-			IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP) ?
-			KIND_UFFD_WP_MARKER : KIND_UNKNOWN);
+	rust_zap_kunit_markers(test);
 }
 
-/*
- * The conditions of mm/memory.c, include/linux/mm_inline.h and mm/hugetlb.c
- * for one input, bit for bit as rust_zap_test_policy() reports them.
- */
-static u32 c_policy(u32 in)
-{
-	struct zap_details d = {
-		.even_cows = in & BIT(1),
-		.zap_flags = in & BIT(2) ? ZAP_FLAG_DROP_MARKER : 0,
-	};
-	struct zap_details *details = in & BIT(0) ? &d : NULL;
-	bool vma_anon = in & BIT(3), uffd_wp = in & BIT(4);
-	bool folio_anon = in & BIT(5), wp = in & BIT(6);
-	/* should_zap_cows(), should_zap_folio(), zap_drop_file_uffd_wp() */
-	bool cows = !details || details->even_cows;
-	bool folio = cows || !folio_anon;
-	bool drop = details && (details->zap_flags & ZAP_FLAG_DROP_MARKER);
-	u32 out = 0;
-
-	out |= 1;			/* present, !page: always zapped */
-	out |= folio << 1;		/* present: should_zap_folio() */
-	out |= folio << 2;		/* device private/exclusive */
-	out |= cows << 3;		/* genuine swap */
-	out |= folio << 4;		/* migration */
-	out |= (vma_anon || drop) << 5;	/* uffd-wp marker */
-	out |= cows << 6;		/* hwpoison, poisoned marker */
-	out |= 1 << 7;			/* unknown: warned, then cleared */
-	/* zap_install_uffd_wp_if_needed() */
-	out |= (!vma_anon && !drop) << 8;
-	/* pte_install_uffd_wp_if_needed() */
-	out |= (!(vma_anon || !uffd_wp) && wp) << 9;
-	/* __unmap_hugepage_range(), given unmap_single_vma()'s zap_flags */
-	out |= (wp && !drop) << 10;
-	return out;
-}
-
+/* Every combination of the inputs of the decisions. */
 static void rust_zap_policy_table(struct kunit *test)
 {
 	u32 in;
 
 	for (in = 0; in < BIT(7); in++)
-		KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_policy(in), c_policy(in),
-				    "input 0x%x", in);
+		KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_policy(in),
+				    rust_zap_kunit_c_policy(in), "input 0x%x", in);
 }
 
 static struct kunit_case rust_zap_cases[] = {

@@ -16,6 +16,8 @@ pub(crate) use bindings::{
     rust_zap_branch_RUST_ZAP_BR_DIRTY as DIRTY,
     rust_zap_branch_RUST_ZAP_BR_FORCE_BREAK as FORCE_BREAK,
     rust_zap_branch_RUST_ZAP_BR_FORCE_FLUSH as FORCE_FLUSH,
+    rust_zap_branch_RUST_ZAP_BR_GUARD_DROPPED as GUARD_DROPPED,
+    rust_zap_branch_RUST_ZAP_BR_GUARD_KEPT as GUARD_KEPT,
     rust_zap_branch_RUST_ZAP_BR_HUGE_DIRTY as HUGE_DIRTY,
     rust_zap_branch_RUST_ZAP_BR_HUGE_MARKER_INSTALLED as HUGE_MARKER_INSTALLED,
     rust_zap_branch_RUST_ZAP_BR_HUGE_NON_PRESENT_CLEARED as HUGE_NON_PRESENT_CLEARED,

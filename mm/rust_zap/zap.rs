@@ -1,174 +1,235 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The zap loop: `zap_pte_range()`, `zap_present_ptes()`,
-//! `zap_present_folio_ptes()`, `zap_install_uffd_wp_if_needed()` and
-//! `pte_install_uffd_wp_if_needed()` of Linux 6.12, over the types of this
-//! crate. The decisions are `policy`'s; this file walks, applies, batches
-//! and accounts.
+//! The steps of the zap both kernel lines share: a pass over one locked
+//! pte table (`zap_pte_range()` of Linux 6.12 is one pass, 7.3's a loop of
+//! them with page-table reclaim), `zap_present_ptes()`,
+//! `zap_present_folio_ptes()` and the non-present entries
+//! (`zap_nonpresent_ptes()` in 7.3), over the types of this crate. The
+//! decisions are `policy`'s; this file applies, batches and accounts. What
+//! each line's C does differently (the walk, re-arming markers, the swap
+//! batch, the C functions that changed names) is in `walk`, one per line.
+//!
+//! # Protocol
+//!
+//! - **The caller** (`zap_pmd_range()`) holds the mmap lock (for reading,
+//!   or for writing in munmap before it downgrades), or the vma's read
+//!   lock alone (TCP zerocopy), or the i_mmap lock (truncation and hole
+//!   punching through `unmap_mapping_range()`); the vma and its page tables
+//!   above the pte level stay. It guarantees `[addr, end)` page aligned,
+//!   not empty, within one pmd of the vma, a gather of this task started on
+//!   the vma's mm, and `details` NULL or valid for the call.
+//! - **Locks taken**: the pte table's lock, by `PteTable` (a RAII guard),
+//!   for every read and write of a pte; on 7.3 the pmd lock in the reclaim
+//!   wrappers of mm/memory.c, nested as C nests it. Lazy MMU mode is on
+//!   while a table is locked (`LazyMmu`, borrowing the guard). A `Cursor`
+//!   borrows the locked table and owns the position in it: the pte index
+//!   and its address; the zap steps go through it, never past its end.
+//! - **What may race**: the hardware sets the accessed and dirty bits of
+//!   present ptes (hence `get_and_clear_full_ptes()`); GUP-fast reads ptes
+//!   without the lock (the gather frees pages only after the TLB flush);
+//!   faults, rmap walks and khugepaged wait for the table lock, and the pmd
+//!   may change while it is not held (`pte_offset_map_lock()` fails: we
+//!   return where we stopped and `zap_pmd_range()` retries the pmd). Each
+//!   time the lock is dropped (to reschedule, or when the gather is full),
+//!   others may fill the table again: reclaiming it then means checking it
+//!   again under both locks (7.3's `zap_pte_table_if_empty()`).
+//! - **Returns** `end`, or less if the table could not be mapped or (6.12)
+//!   the walk stopped to reschedule or flush: `zap_pmd_range()` comes back.
 
-use crate::entry::{NonPresentKind, SwpEntry};
+use crate::entry::Entry;
 use crate::folio::FolioRef;
 use crate::gather::Gather;
+use crate::kind::NonPresentKind;
 use crate::policy::{self, Details, MmCounter, NonPresent, Verdict, Vma, ZapFlags};
 use crate::pte::Pte;
 use crate::stats::{self, hit};
-use crate::table::{set_pte_at, LazyMmu, PteTable};
+use crate::table::{LazyMmu, PteTable};
 use crate::vma::{vma_info, Rss, VmaInfo};
+use crate::walk::{self, Step};
 use core::ptr::NonNull;
 use kernel::bindings;
 
-const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
+pub(crate) const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
 
 const _: () = assert!(ZapFlags::DROP_MARKER.bits() == bindings::RUST_ZAP_FLAG_DROP_MARKER);
 
 /// `addr + nr` pages. Addresses stay below `end`: C relies on no wrap and
 /// neither do we, but the loop must not grow a panicking path.
-const fn advance(addr: usize, nr: usize) -> usize {
+pub(crate) const fn advance(addr: usize, nr: usize) -> usize {
     addr.wrapping_add(nr.wrapping_mul(PAGE_SIZE))
 }
 
-/// `need_resched()`: asked before every entry that is not none.
-#[inline(always)]
-fn need_resched() -> bool {
-    // SAFETY: no precondition.
-    unsafe { bindings::need_resched() }
-}
-
-/// The folio of a device or migration entry.
-fn entry_folio(entry: SwpEntry) -> Option<FolioRef> {
-    // SAFETY: device and migration entries reference a valid page, pinned
-    // by the entry while the page table lock is held.
-    let page = NonNull::new(unsafe { bindings::pfn_swap_entry_to_page(entry.raw()) })?;
-    // SAFETY: as above; such entries are never hugetlb (not zapped here).
-    Some(unsafe { FolioRef::of_page(page) })
-}
-
-/// The WARN_ON_ONCE() of a pte that was not cleared before a marker goes
-/// in, out of the way of the common path.
-#[cold]
-#[inline(never)]
-fn warn_install_not_none() {
-    // SAFETY: no precondition.
-    unsafe { bindings::rust_zap_warn_install_not_none() };
-}
-
-/// `pte_install_uffd_wp_if_needed()`: after `ptep` was cleared, leave a
-/// uffd-wp marker if what it held (`pteval`) was uffd-wp protected file
-/// memory. A no-op without CONFIG_PTE_MARKER_UFFD_WP.
+/// A position in a locked pte table: the index of a pte and its address.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// `ptep` is a pte of `mm` at `addr`, mapped, with its page table lock held.
-#[inline]
-pub(crate) unsafe fn install_uffd_wp_if_needed(
-    mm: *mut bindings::mm_struct,
-    vma: Vma,
+/// `i <= table.len()`, and `addr` is the address pte `i` maps (the
+/// table's first address plus `i` pages).
+pub(crate) struct Cursor<'t> {
+    table: &'t PteTable,
+    i: usize,
     addr: usize,
-    ptep: *mut bindings::pte_t,
-    pteval: Pte,
-) {
-    if !cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
-        return;
+}
+
+impl<'t> Cursor<'t> {
+    /// The first pte of `table`, which maps `addr`.
+    fn new(table: &'t PteTable, addr: usize) -> Self {
+        // INVARIANT: index 0 maps the table's first address.
+        Self { table, i: 0, addr }
     }
-    // SAFETY: mapped and locked by the safety requirements.
-    let cleared = Pte::new(unsafe { bindings::ptep_get(ptep) }).is_none();
-    let wp = || (pteval.is_present() && pteval.is_uffd_wp()) || pteval.is_swp_uffd_wp_any();
-    if policy::install_marker(vma, wp) {
-        // SAFETY: by the safety requirements.
-        unsafe { set_pte_at(mm, addr, ptep, Pte::uffd_wp_marker()) };
-        hit(stats::MARKER_INSTALLED);
+
+    /// The address of the current pte (`end` past the last one).
+    pub(crate) fn addr(&self) -> usize {
+        self.addr
     }
-    // C warns first; last, the warning is a tail call and the common path
-    // saves no registers for it. Same lock held, same report.
-    if !cleared {
-        warn_install_not_none();
+
+    /// How many ptes are left, from the current one on (C's `max_nr`).
+    pub(crate) fn remaining(&self) -> usize {
+        self.table.len().wrapping_sub(self.i)
+    }
+
+    /// The current pte, if any is left.
+    pub(crate) fn ptep(&self) -> Option<*mut bindings::pte_t> {
+        self.table.ptr(self.i)
+    }
+
+    /// The current pte's value, if any is left.
+    #[inline(always)]
+    pub(crate) fn pte(&self) -> Option<Pte> {
+        // SAFETY: a pte of the locked table.
+        self.ptep()
+            .map(|ptep| Pte::new(unsafe { bindings::ptep_get(ptep) }))
+    }
+
+    /// Moves on by `nr` ptes, at most to the end.
+    pub(crate) fn advance(&mut self, nr: usize) {
+        let nr = nr.min(self.remaining());
+        // INVARIANT: still within the table, the address moved with it.
+        self.i = self.i.wrapping_add(nr);
+        self.addr = advance(self.addr, nr);
     }
 }
 
 /// One call of `zap_pte_range()`: everything but the table.
-struct Zap {
+pub(crate) struct Zap {
     gather: Gather,
+    tlb: *mut bindings::mmu_gather,
     vma_ptr: *mut bindings::vm_area_struct,
-    mm: *mut bindings::mm_struct,
-    vma: Vma,
+    pub(crate) mm: *mut bindings::mm_struct,
+    pub(crate) vma: Vma,
     recency: bool,
-    details: Details,
+    pub(crate) details: Details,
     rss: Rss,
     fullmm: bool,
     /// Whether uffd-wp markers stay (file memory, not asked to drop them).
     keep_markers: bool,
-    /// `make_pte_marker(PTE_MARKER_UFFD_WP)`, the value of a kept marker.
+    /// `make_pte_marker(PTE_MARKER_UFFD_WP)`: the value of such a marker.
     marker: Pte,
     force_flush: bool,
-    force_break: bool,
+    pub(crate) force_break: bool,
 }
 
 impl Zap {
-    /// Walks the table from `addr`; returns where it stopped (`end` when
-    /// done, earlier when it must reschedule or flush first).
-    fn run(&mut self, table: &PteTable, mut addr: usize) -> usize {
-        let mut i = 0;
-        while let Some(ptep) = table.ptr(i) {
-            // SAFETY: a pte of the locked table.
-            let pte = Pte::new(unsafe { bindings::ptep_get(ptep) });
-            let max_nr = table.len().wrapping_sub(i);
-            let nr = if pte.is_none() {
-                1
-            } else if need_resched() {
-                hit(stats::RESCHED);
-                break;
-            } else if pte.is_present() {
-                let nr = self.present(table, i, ptep, addr, pte, max_nr);
-                if self.force_break {
-                    addr = advance(addr, nr);
-                    break;
-                }
-                nr
-            } else if self.keep_markers && pte == self.marker {
-                // The entry protected file memory leaves behind, known by
-                // its value: what the general path decides, without
-                // decoding it.
-                hit(stats::MARKER_KEPT);
-                1
-            } else {
-                let entry = SwpEntry::of(pte);
-                let kind = NonPresentKind::of(entry);
-                self.non_present(table, i, ptep, addr, pte, kind, entry, max_nr)
-            };
-            i = i.wrapping_add(nr);
-            addr = advance(addr, nr);
-        }
-        addr
-    }
-
-    /// `zap_install_uffd_wp_if_needed()` for `nr` ptes from `i`.
-    #[inline]
-    fn rearm(&self, table: &PteTable, i: usize, addr: usize, nr: usize, pteval: Pte) {
-        if !policy::zap_may_rearm(self.vma, self.details) {
-            return;
-        }
-        for k in 0..nr {
-            if let Some(ptep) = table.ptr(i.wrapping_add(k)) {
-                // SAFETY: a pte of the locked table at that address.
-                unsafe {
-                    install_uffd_wp_if_needed(self.mm, self.vma, advance(addr, k), ptep, pteval)
-                };
-            }
+    /// A zap of `vma` into the gather `tlb`.
+    ///
+    /// # Safety
+    ///
+    /// `vma_ptr` is a valid vma and `tlb` a gather of this task started on
+    /// its mm, both for the life of the value.
+    #[inline(always)]
+    pub(crate) unsafe fn new(
+        tlb: *mut bindings::mmu_gather,
+        vma_ptr: *mut bindings::vm_area_struct,
+        details: Details,
+    ) -> Self {
+        // SAFETY: a valid vma, by the safety requirements.
+        let (VmaInfo { mm, vma }, recency) =
+            unsafe { (vma_info(vma_ptr), bindings::vma_has_recency(vma_ptr)) };
+        // SAFETY: a gather of this task, by the safety requirements.
+        let gather = unsafe { Gather::new(tlb) };
+        let fullmm = gather.fullmm();
+        Self {
+            gather,
+            tlb,
+            vma_ptr,
+            mm,
+            vma,
+            recency,
+            details,
+            rss: Rss::new(),
+            fullmm,
+            keep_markers: cfg!(CONFIG_PTE_MARKER_UFFD_WP)
+                && policy::non_present(NonPresent::UffdWpMarker, vma, details) == Verdict::Keep,
+            marker: Pte::uffd_wp_marker(),
+            force_flush: false,
+            force_break: false,
         }
     }
 
-    /// `zap_present_ptes()`: zap or skip at least one present pte, batching
-    /// the following ones that map the same large folio. Returns how many.
-    #[allow(clippy::too_many_arguments)]
-    fn present(
+    /// One pass of `zap_pte_range()` over the table of `pmd` from `addr`:
+    /// map and lock it, enter lazy MMU mode, let `walk` go over it with a
+    /// cursor (from `addr`, which it leaves where it stopped), account the
+    /// rss, and flush the TLB before the lock is dropped (and the gather's
+    /// pages after) if a step asked for it. Returns where the walk stopped,
+    /// `None` if the table could not be mapped.
+    ///
+    /// # Safety
+    ///
+    /// `pmd` points to a page table covering `[addr, end)` (page aligned,
+    /// within the pmd, not empty) of the vma, and the caller holds the
+    /// locks zapping requires (see the protocol above).
+    #[inline(always)]
+    pub(crate) unsafe fn pass(
         &mut self,
-        table: &PteTable,
-        i: usize,
-        ptep: *mut bindings::pte_t,
+        pmd: *mut bindings::pmd_t,
         addr: usize,
-        pte: Pte,
-        max_nr: usize,
-    ) -> usize {
+        end: usize,
+        walk: impl FnOnce(&mut Self, &PteTable, &mut Cursor<'_>),
+    ) -> Option<usize> {
+        // SAFETY: a gather of this task.
+        unsafe { bindings::tlb_change_page_size(self.tlb, PAGE_SIZE as u32) };
+        self.rss = Rss::new();
+        self.force_flush = false;
+        self.force_break = false;
+        // SAFETY: by the safety requirements.
+        let Some(table) = (unsafe { PteTable::map_lock(self.mm, pmd, addr, end) }) else {
+            hit(stats::NO_TABLE);
+            return None;
+        };
+        // SAFETY: `mm` is valid and its page table lock is held.
+        unsafe { bindings::flush_tlb_batched_pending(self.mm) };
+        let lazy = LazyMmu::enter(&table);
+        let mut cur = Cursor::new(&table, addr);
+        walk(self, &table, &mut cur);
+        let addr = cur.addr();
+        // SAFETY: `mm` is valid.
+        unsafe { self.rss.add_to(self.mm) };
+        drop(lazy);
+        // Do the actual TLB flush before dropping ptl.
+        if self.force_flush {
+            hit(stats::FORCE_FLUSH);
+            // SAFETY: `tlb` and `vma` are valid; the table is still locked.
+            unsafe { bindings::rust_zap_force_flush_locked(self.tlb, self.vma_ptr) };
+        }
+        drop(table);
+        // If we forced a TLB flush (either due to running out of batch
+        // buffers or because we needed to flush dirty TLB entries before
+        // releasing the ptl), free the batched memory too. Come back again
+        // if we didn't do everything.
+        if self.force_flush {
+            // SAFETY: `tlb` is valid.
+            unsafe { bindings::tlb_flush_mmu(self.tlb) };
+        }
+        Some(addr)
+    }
+
+    /// `zap_present_ptes()`: zap or skip at least one present pte, the one
+    /// at the cursor, batching the following ones that map the same large
+    /// folio.
+    pub(crate) fn present(&mut self, cur: &Cursor<'_>, pte: Pte) -> Step {
+        let (Some(ptep), addr, max_nr) = (cur.ptep(), cur.addr(), cur.remaining()) else {
+            return Step::new(0, false);
+        };
         // SAFETY: `vma` is valid and `pte` was read from it at `addr`.
         let page = unsafe { bindings::vm_normal_page(self.vma_ptr, addr, pte.raw()) };
         let Some(page) = NonNull::new(page) else {
@@ -182,62 +243,44 @@ impl Zap {
             }
             self.gather.remove_tlb_entries(ptep, 1, addr);
             hit(stats::PRESENT_NOPAGE);
-            if self.vma.uffd_wp && pte.is_uffd_wp() {
-                self.rearm(table, i, addr, 1, pte);
-            }
+            let skipped = self.vma.uffd_wp && pte.is_uffd_wp() && self.rearm(cur, 1, pte);
             // SAFETY: `mm` is valid.
             unsafe { bindings::ksm_might_unmap_zero_page(self.mm, pte.raw()) };
-            return 1;
+            return Step::new(1, skipped);
         };
         // SAFETY: mapped by a locked pte of this (never hugetlb) vma.
         let f = unsafe { FolioRef::of_page(page) };
         if policy::present(self.details, Some(f.anon())) == Verdict::Keep {
             hit(stats::PRESENT_KEPT);
-            return 1;
+            return Step::new(1, true);
         }
         // The common small folio apart, with one pte, as C keeps it: the
         // pte clearing and gathering get a constant count.
         if f.large() && max_nr != 1 {
-            // SAFETY: `max_nr` ptes from `ptep` are in the locked table and
-            // the first maps a page of `folio`.
-            let nr = unsafe {
-                bindings::folio_pte_batch(
-                    f.folio(),
-                    addr,
-                    ptep,
-                    pte.raw(),
-                    max_nr as i32,
-                    bindings::RUST_ZAP_FPB_FLAGS,
-                )
-            } as usize;
+            // SAFETY: `max_nr` ptes from `ptep` at `addr` are in the locked
+            // table and the first maps a page of the folio.
+            let nr = unsafe { walk::folio_pte_batch(&f, addr, ptep, pte, max_nr) };
             hit(stats::PRESENT_BATCH);
-            self.present_folio(table, i, addr, ptep, pte, &f, nr);
-            nr
+            let skipped = self.present_folio(cur, pte, &f, nr);
+            Step::new(nr, skipped)
         } else {
             hit(stats::PRESENT);
-            self.present_folio(table, i, addr, ptep, pte, &f, 1);
-            1
+            let skipped = self.present_folio(cur, pte, &f, 1);
+            Step::new(1, skipped)
         }
     }
 
-    /// `zap_present_folio_ptes()`: zap `nr` ptes mapping consecutive pages
-    /// of one folio.
-    #[allow(clippy::too_many_arguments)]
+    /// `zap_present_folio_ptes()`: zap the `nr` ptes at the cursor, which
+    /// map consecutive pages of one folio. Returns whether markers were
+    /// left in them.
     #[inline(always)]
-    fn present_folio(
-        &mut self,
-        table: &PteTable,
-        i: usize,
-        addr: usize,
-        ptep: *mut bindings::pte_t,
-        pte: Pte,
-        f: &FolioRef,
-        nr: usize,
-    ) {
+    fn present_folio(&mut self, cur: &Cursor<'_>, pte: Pte, f: &FolioRef, nr: usize) -> bool {
+        let (Some(ptep), addr) = (cur.ptep(), cur.addr()) else {
+            return false;
+        };
         let mut delay_rmap = false;
-        let anon = f.anon();
         let full = i32::from(self.fullmm);
-        let ptent = if anon {
+        let ptent = if f.anon() {
             // We don't need up-to-date accessed/dirty bits.
             // SAFETY: `nr` locked present ptes of `mm` from `addr`.
             unsafe { bindings::clear_full_ptes(self.mm, addr, ptep, nr as u32, full) };
@@ -269,12 +312,11 @@ impl Zap {
         // SAFETY: `vma` is valid.
         unsafe { bindings::arch_check_zapped_pte(self.vma_ptr, ptent.raw()) };
         self.gather.remove_tlb_entries(ptep, nr, addr);
-        if self.vma.uffd_wp && ptent.is_uffd_wp() {
-            self.rearm(table, i, addr, nr, ptent);
-        }
+        // `userfaultfd_pte_wp()`.
+        let skipped = self.vma.uffd_wp && ptent.is_uffd_wp() && self.rearm(cur, nr, ptent);
         if !delay_rmap {
-            // SAFETY: the `nr` pages of `folio` from `page` were mapped in
-            // `vma` by the ptes just cleared.
+            // SAFETY: the `nr` pages of the folio from `page` were mapped
+            // in `vma` by the ptes just cleared.
             unsafe {
                 bindings::folio_remove_rmap_ptes(f.folio(), f.page(), nr as i32, self.vma_ptr)
             };
@@ -294,28 +336,35 @@ impl Zap {
             self.force_flush = true;
             self.force_break = true;
         }
+        skipped
     }
 
-    /// A non-present entry (and, for swap, the following ones of the same
-    /// batch). Returns how many ptes it covered.
-    #[allow(clippy::too_many_arguments)]
-    fn non_present(
-        &mut self,
-        table: &PteTable,
-        i: usize,
-        ptep: *mut bindings::pte_t,
-        addr: usize,
-        pte: Pte,
-        kind: NonPresentKind,
-        entry: SwpEntry,
-        max_nr: usize,
-    ) -> usize {
+    /// The non-present entry at the cursor (and, for swap, the following
+    /// ones of the same batch): 7.3's `zap_nonpresent_ptes()`.
+    pub(crate) fn non_present(&mut self, cur: &Cursor<'_>, pte: Pte) -> Step {
+        let (Some(ptep), addr, max_nr) = (cur.ptep(), cur.addr(), cur.remaining()) else {
+            return Step::new(0, false);
+        };
+        if self.keep_markers && pte == self.marker {
+            // The entry protected file memory leaves behind, known by its
+            // value (the uffd-wp bit alone: markers with more bits are
+            // decoded below): what the general path decides, without
+            // decoding it.
+            hit(stats::MARKER_KEPT);
+            return Step::new(1, true);
+        }
+        let entry = Entry::of(pte);
+        let kind = NonPresentKind::of(entry);
         let mut nr = 1;
         let verdict = match kind {
             NonPresentKind::DevicePrivate | NonPresentKind::DeviceExclusive => {
-                let Some(f) = entry_folio(entry) else {
-                    return nr;
+                // SAFETY: device entries encode a pfn.
+                let Some(page) = NonNull::new(unsafe { entry.page() }) else {
+                    return Step::new(1, true);
                 };
+                // SAFETY: the entry references a valid page, pinned by it
+                // while the page table lock is held; never hugetlb here.
+                let f = unsafe { FolioRef::of_page(page) };
                 let verdict = policy::non_present(
                     NonPresent::Device {
                         folio_anon: f.anon(),
@@ -324,18 +373,18 @@ impl Zap {
                     self.details,
                 );
                 if verdict == Verdict::Zap {
-                    // Device private/exclusive entries only map anonymous
-                    // folios so far: no uffd-wp to consider.
+                    // Both device private/exclusive mappings only map
+                    // anonymous folios so far: no uffd-wp to consider.
                     if !f.anon() {
                         // SAFETY: no precondition.
                         unsafe { bindings::rust_zap_warn_device_not_anon() };
                     }
                     self.rss.sub(f.mm_counter(), 1);
-                    let private = matches!(kind, NonPresentKind::DevicePrivate);
+                    let rmap = kind == NonPresentKind::DevicePrivate || walk::EXCLUSIVE_HAS_RMAP;
                     // SAFETY: the entry held a reference to the folio and,
-                    // if private, mapped the page in `vma`.
+                    // if `rmap`, mapped the page in `vma`.
                     unsafe {
-                        if private {
+                        if rmap {
                             bindings::folio_remove_rmap_ptes(f.folio(), f.page(), 1, self.vma_ptr);
                         }
                         bindings::folio_put(f.folio());
@@ -344,21 +393,30 @@ impl Zap {
                 verdict
             }
             NonPresentKind::Swap => {
-                // SAFETY: `max_nr` locked ptes from `ptep`, the first `pte`.
-                nr = unsafe { bindings::swap_pte_batch(ptep, max_nr as i32, pte.raw()) } as usize;
                 // Genuine swap entries, hence private anonymous pages.
                 let verdict = policy::non_present(NonPresent::Swap, self.vma, self.details);
+                if verdict == Verdict::Zap || walk::SWAP_BATCH_KEPT {
+                    // SAFETY: `max_nr` locked ptes from `ptep`, the first
+                    // `pte`.
+                    nr = unsafe { bindings::swap_pte_batch(ptep, max_nr as i32, pte.raw()) }
+                        as usize;
+                }
                 if verdict == Verdict::Zap {
                     self.rss.sub(MmCounter::SwapEnts, nr);
-                    // SAFETY: `nr` swap entries from `entry` were just found.
-                    unsafe { bindings::free_swap_and_cache_nr(entry.raw(), nr as i32) };
+                    // SAFETY: `nr` swap entries from `entry` were just
+                    // found, and their ptes are cleared below, under the
+                    // same lock.
+                    unsafe { walk::free_swap(entry, nr) };
                 }
                 verdict
             }
             NonPresentKind::Migration => {
-                let Some(f) = entry_folio(entry) else {
-                    return nr;
+                // SAFETY: migration entries encode a pfn.
+                let Some(page) = NonNull::new(unsafe { entry.page() }) else {
+                    return Step::new(1, true);
                 };
+                // SAFETY: as for device entries.
+                let f = unsafe { FolioRef::of_page(page) };
                 let verdict = policy::non_present(
                     NonPresent::Migration {
                         folio_anon: f.anon(),
@@ -374,6 +432,7 @@ impl Zap {
             NonPresentKind::UffdWpMarker => {
                 policy::non_present(NonPresent::UffdWpMarker, self.vma, self.details)
             }
+            NonPresentKind::GuardMarker => policy::guard_marker(self.details),
             NonPresentKind::HwPoison | NonPresentKind::PoisonedMarker => {
                 policy::non_present(NonPresent::Poisoned, self.vma, self.details)
             }
@@ -386,6 +445,8 @@ impl Zap {
         hit(match (kind, verdict) {
             (NonPresentKind::UffdWpMarker, Verdict::Keep) => stats::MARKER_KEPT,
             (NonPresentKind::UffdWpMarker, Verdict::Zap) => stats::MARKER_DROPPED,
+            (NonPresentKind::GuardMarker, Verdict::Keep) => stats::GUARD_KEPT,
+            (NonPresentKind::GuardMarker, Verdict::Zap) => stats::GUARD_DROPPED,
             (_, Verdict::Keep) => stats::NON_PRESENT_KEPT,
             (NonPresentKind::DevicePrivate, Verdict::Zap) => stats::DEVICE_PRIVATE,
             (NonPresentKind::DeviceExclusive, Verdict::Zap) => stats::DEVICE_EXCLUSIVE,
@@ -396,139 +457,30 @@ impl Zap {
             (NonPresentKind::Unknown, Verdict::Zap) => stats::UNKNOWN,
         });
         if verdict == Verdict::Keep {
-            return nr;
+            return Step::new(nr, true);
         }
         // SAFETY: `nr` locked non-present ptes of `mm` from `addr`.
-        unsafe {
-            bindings::clear_not_present_full_ptes(
-                self.mm,
-                addr,
-                ptep,
-                nr as u32,
-                i32::from(self.fullmm),
-            )
-        };
-        self.rearm(table, i, addr, nr, pte);
-        nr
+        unsafe { walk::clear_nonpresent_ptes(self.mm, addr, ptep, nr, self.fullmm) };
+        let skipped = self.rearm(cur, nr, pte);
+        Step::new(nr, skipped)
     }
 }
 
-/// `zap_pte_range()`.
-///
-/// # Safety
-///
-/// As for the C function: `tlb` is a gather started on the vma's mm, `pmd`
-/// points to a page table covering `[addr, end)` (page aligned, within the
-/// pmd, not empty) of `vma`, `details` is NULL or valid, and the caller
-/// holds the locks zapping requires.
-pub(crate) unsafe fn zap_pte_range(
-    tlb: *mut bindings::mmu_gather,
-    vma_ptr: *mut bindings::vm_area_struct,
-    pmd: *mut bindings::pmd_t,
-    addr: usize,
-    end: usize,
-    details: *const bindings::zap_details,
-) -> usize {
-    // SAFETY: NULL or valid by the safety requirements.
-    let details = match unsafe { details.as_ref() } {
-        None => Details::NONE,
-        Some(d) => Details::new(d.even_cows, ZapFlags::from_bits_truncate(d.zap_flags)),
-    };
-    // SAFETY: a valid vma, by the safety requirements.
-    let (VmaInfo { mm, vma }, recency) =
-        unsafe { (vma_info(vma_ptr), bindings::vma_has_recency(vma_ptr)) };
-    // SAFETY: by the safety requirements.
-    let Some(table) = (unsafe { PteTable::map_lock(mm, pmd, addr, end) }) else {
-        hit(stats::NO_TABLE);
-        return addr;
-    };
-    // SAFETY: `mm` is valid and its page table lock is held.
-    unsafe { bindings::flush_tlb_batched_pending(mm) };
-
-    // SAFETY: a gather of this task, by the safety requirements.
-    let gather = unsafe { Gather::new(tlb) };
-    let fullmm = gather.fullmm();
-    let mut zap = Zap {
-        gather,
-        vma_ptr,
-        mm,
-        vma,
-        recency,
-        details,
-        rss: Rss::new(),
-        fullmm,
-        keep_markers: cfg!(CONFIG_PTE_MARKER_UFFD_WP)
-            && policy::non_present(NonPresent::UffdWpMarker, vma, details) == Verdict::Keep,
-        marker: Pte::uffd_wp_marker(),
-        force_flush: false,
-        force_break: false,
-    };
-    let addr = {
-        let _lazy = LazyMmu::enter(&table);
-        let addr = zap.run(&table, addr);
-        // SAFETY: `mm` is valid.
-        unsafe { zap.rss.add_to(mm) };
-        addr
-    };
-    // Do the actual TLB flush before dropping ptl.
-    if zap.force_flush {
-        hit(stats::FORCE_FLUSH);
-        // SAFETY: `tlb` and `vma` are valid; the table is still locked.
-        unsafe { bindings::rust_zap_force_flush_locked(tlb, vma_ptr) };
-    }
-    drop(table);
-    // If we forced a TLB flush (either due to running out of batch buffers
-    // or because we needed to flush dirty TLB entries before releasing the
-    // ptl), free the batched memory too. Come back again if we didn't do
-    // everything.
-    if zap.force_flush {
-        // SAFETY: `tlb` is valid.
-        unsafe { bindings::tlb_flush_mmu(tlb) };
-    }
-    addr
-}
-
-/// `pte_install_uffd_wp_if_needed()`: called by `try_to_unmap_one()`
-/// through the C inline function when the Rust path is selected.
-///
-/// # Safety
-///
-/// `vma` is valid and `pte` is its pte at `addr`, mapped, cleared, with the
-/// page table lock held.
-#[no_mangle]
-pub unsafe extern "C" fn rust_pte_install_uffd_wp_if_needed(
-    vma: *mut bindings::vm_area_struct,
-    addr: usize,
-    pte: *mut bindings::pte_t,
-    pteval: bindings::pte_t,
-) {
-    if cfg!(CONFIG_PTE_MARKER_UFFD_WP) {
-        // SAFETY: by the safety requirements.
-        unsafe {
-            let info = vma_info(vma);
-            install_uffd_wp_if_needed(info.mm, info.vma, addr, pte, Pte::new(pteval))
-        };
-    }
-}
-
-/// For `__unmap_hugepage_range()`: Linux 6.12 leaves uffd-wp markers
-/// whether or not the vma is still registered for uffd-wp.
-///
-/// # Safety
-///
-/// `vma` is a valid vma.
-#[cfg(CONFIG_HUGETLB_PAGE)]
-pub(crate) unsafe fn hugetlb_markers_allowed(_vma: *mut bindings::vm_area_struct) -> bool {
-    true
+/// `need_resched()`.
+#[inline(always)]
+pub(crate) fn need_resched() -> bool {
+    // SAFETY: no precondition.
+    unsafe { bindings::need_resched() }
 }
 
 /// For the KUnit suite: the decisions of `policy` for one combination of
-/// inputs, as bits (see `rust_zap_kunit.c`).
+/// inputs, as bits (see `rust_zap_kunit.c`). Bit 1 of the input is "zap
+/// COWs too" (6.12's `details->even_cows`, 7.3's `!details->skip_cows`).
 #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
 #[no_mangle]
 pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     let bit = |n: u32| input & (1 << n) != 0;
-    // unmap_single_vma() passes hugetlb the flags of its details, if any.
+    // The zap passes hugetlb the flags of its details, if any.
     let flags = if bit(0) && bit(2) {
         policy::ZapFlags::DROP_MARKER
     } else {
@@ -559,8 +511,12 @@ pub extern "C" fn rust_zap_test_policy(input: u32) -> u32 {
     for (i, kind) in kinds.iter().enumerate() {
         out |= zap(policy::non_present(*kind, vma, details)) << (2 + i);
     }
-    out |= u32::from(policy::zap_may_rearm(vma, details)) << 8;
+    out |= u32::from(walk::may_rearm(vma, details)) << 8;
     out |= u32::from(policy::install_marker(vma, || wp)) << 9;
-    out |= u32::from(policy::hugetlb_marker(flags, wp)) << 10;
+    let registered = vma.uffd_wp || !walk::HUGETLB_MARKERS_NEED_UFFD_WP;
+    out |= u32::from(policy::hugetlb_marker(flags, registered && wp)) << 10;
+    if crate::entry::GUARD_MARKERS {
+        out |= zap(policy::guard_marker(details)) << 11;
+    }
     out
 }

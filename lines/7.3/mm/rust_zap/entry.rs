@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Classification of a non-present page table entry into the kinds
-//! `zap_nonpresent_ptes()` of Linux 7.3 handles, through the software leaf
-//! entry API (include/linux/leafops.h). The enum is exhaustive: a kind the
-//! zap loop forgets to handle does not compile.
+//! What a non-present page table entry encodes, through Linux 7.3's
+//! software leaf entry API (include/linux/leafops.h): the tests `kind`
+//! classifies it with, and the page of a pfn entry.
 
 use crate::pte::Pte;
 use kernel::bindings;
@@ -33,28 +32,28 @@ impl SoftLeaf {
 
     /// `softleaf_is_device_private()`.
     #[inline(always)]
-    fn is_device_private(self) -> bool {
+    pub(crate) fn is_device_private(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_device_private(self.0) }
     }
 
     /// `softleaf_is_device_exclusive()`.
     #[inline(always)]
-    fn is_device_exclusive(self) -> bool {
+    pub(crate) fn is_device_exclusive(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_device_exclusive(self.0) }
     }
 
     /// `softleaf_is_swap()`: a slot of a swap device.
     #[inline(always)]
-    fn is_swap(self) -> bool {
+    pub(crate) fn is_swap(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_swap(self.0) }
     }
 
     /// `softleaf_is_migration()`.
     #[inline(always)]
-    fn is_migration(self) -> bool {
+    pub(crate) fn is_migration(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_migration(self.0) }
     }
@@ -62,28 +61,28 @@ impl SoftLeaf {
     /// `softleaf_is_uffd_wp_marker()`: a marker with the uffd-wp bit (a
     /// marker may carry several).
     #[inline(always)]
-    fn is_uffd_wp_marker(self) -> bool {
+    pub(crate) fn is_uffd_wp_marker(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_uffd_wp_marker(self.0) }
     }
 
     /// `softleaf_is_guard_marker()`: a marker with the guard bit.
     #[inline(always)]
-    fn is_guard_marker(self) -> bool {
+    pub(crate) fn is_guard_marker(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_guard_marker(self.0) }
     }
 
     /// `softleaf_is_hwpoison()`.
     #[inline(always)]
-    fn is_hwpoison(self) -> bool {
+    pub(crate) fn is_hwpoison(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_hwpoison(self.0) }
     }
 
     /// `softleaf_is_poison_marker()`: a marker with the poisoned bit.
     #[inline(always)]
-    fn is_poison_marker(self) -> bool {
+    pub(crate) fn is_poison_marker(self) -> bool {
         // SAFETY: a pure function of the value.
         unsafe { bindings::softleaf_is_poison_marker(self.0) }
     }
@@ -102,75 +101,9 @@ impl SoftLeaf {
     }
 }
 
-/// The kind of a non-present, non-none entry.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NonPresentKind {
-    /// `softleaf_is_device_private()`.
-    DevicePrivate,
-    /// `softleaf_is_device_exclusive()`.
-    DeviceExclusive,
-    /// `softleaf_is_swap()`: a swap slot of private anonymous memory.
-    Swap,
-    /// `softleaf_is_migration()`.
-    Migration,
-    /// `softleaf_is_uffd_wp_marker()`.
-    UffdWpMarker,
-    /// `softleaf_is_guard_marker()` (and not uffd-wp).
-    GuardMarker,
-    /// `softleaf_is_hwpoison()`.
-    HwPoison,
-    /// `softleaf_is_poison_marker()`: a poisoned PTE marker.
-    PoisonedMarker,
-    /// None of the above: a bug somewhere.
-    Unknown,
-}
+/// Whether this line has guard markers (7.3 has them), for the KUnit suite.
+#[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
+pub(crate) const GUARD_MARKERS: bool = true;
 
-impl NonPresentKind {
-    /// The kind of a leaf entry, tested in `zap_nonpresent_ptes()`'s order
-    /// (a marker with several bits is the kind of its first bit tested).
-    #[inline(always)]
-    pub(crate) fn of(entry: SoftLeaf) -> Self {
-        if entry.is_device_private() {
-            Self::DevicePrivate
-        } else if entry.is_device_exclusive() {
-            Self::DeviceExclusive
-        } else if entry.is_swap() {
-            Self::Swap
-        } else if entry.is_migration() {
-            Self::Migration
-        } else if entry.is_uffd_wp_marker() {
-            Self::UffdWpMarker
-        } else if entry.is_guard_marker() {
-            Self::GuardMarker
-        } else if entry.is_hwpoison() {
-            Self::HwPoison
-        } else if entry.is_poison_marker() {
-            Self::PoisonedMarker
-        } else {
-            Self::Unknown
-        }
-    }
-
-    /// The kind of a non-present, non-none pte (for the KUnit suite: the
-    /// zap loop needs the entry too).
-    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-    pub(crate) fn of_pte(pte: Pte) -> Self {
-        Self::of(SoftLeaf::of(pte))
-    }
-
-    /// A small number per kind, for the KUnit comparison with C.
-    #[cfg(CONFIG_RUST_MM_ZAP_KUNIT_TEST)]
-    pub(crate) const fn code(self) -> u32 {
-        match self {
-            Self::DevicePrivate => 1,
-            Self::DeviceExclusive => 2,
-            Self::Swap => 3,
-            Self::Migration => 4,
-            Self::UffdWpMarker => 5,
-            Self::HwPoison => 6,
-            Self::PoisonedMarker => 7,
-            Self::Unknown => 8,
-            Self::GuardMarker => 9,
-        }
-    }
-}
+/// The entry type the zap decodes on this line.
+pub(crate) type Entry = SoftLeaf;

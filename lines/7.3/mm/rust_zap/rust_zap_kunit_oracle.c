@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of the Rust zap path (Linux 7.3): its classification of page
- * table entries against zap_nonpresent_ptes()'s and its decisions against
- * the C conditions of mm/memory.c, written out here as the oracle. Its use
- * of the mmu_gather, the same on every line, is tested in
- * rust_zap_gather_kunit.c.
+ * The oracle of the rust_zap KUnit suite on Linux 7.3: how
+ * zap_nonpresent_ptes() classifies an entry (softleaf kinds, markers with
+ * several bits), and the conditions of mm/memory.c and mm/hugetlb.c,
+ * written out.
  */
 #include <kunit/test.h>
 #include <linux/leafops.h>
@@ -15,11 +14,7 @@
 #include <linux/swapops.h>
 #include <linux/userfaultfd_k.h>
 
-enum {
-	KIND_NONE, KIND_DEVICE_PRIVATE, KIND_DEVICE_EXCLUSIVE, KIND_SWAP,
-	KIND_MIGRATION, KIND_UFFD_WP_MARKER, KIND_HWPOISON, KIND_POISONED,
-	KIND_UNKNOWN, KIND_GUARD,
-};
+#include "rust_zap_kunit.h"
 
 static bool is_leaf_pte(pte_t pte)
 {
@@ -53,7 +48,7 @@ static u32 c_kind(pte_t pte)
 	return KIND_UNKNOWN;
 }
 
-static u32 c_pte(pte_t pte)
+u32 rust_zap_kunit_c_pte(pte_t pte)
 {
 	bool swap = is_leaf_pte(pte);
 	bool bits[] = {
@@ -69,56 +64,24 @@ static u32 c_pte(pte_t pte)
 	return out;
 }
 
-static void check_pte(struct kunit *test, pte_t pte)
+pte_t rust_zap_kunit_swp_mkuffd(pte_t pte)
 {
-	KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_pte(pte), c_pte(pte),
-			    "pte 0x%llx", (unsigned long long)pte_val(pte));
+	return pte_swp_mkuffd(pte);
 }
 
-/* Every low flag combination, with and without a pfn and high bits. */
-static void rust_zap_present_ptes(struct kunit *test)
+void rust_zap_kunit_markers(struct kunit *test)
 {
-	static const u64 high[] = {
-		0, 0x1000, 0x7ffff000, 0xfffffffff000ULL, 1ULL << 52,
-		1ULL << 57, 1ULL << 58, 1ULL << 62, 1ULL << 63, ~0xfffULL,
+	static const unsigned long markers[] = {
+		PTE_MARKER_UFFD_WP, PTE_MARKER_POISONED, PTE_MARKER_GUARD,
+		PTE_MARKER_UFFD_WP | PTE_MARKER_POISONED,
+		PTE_MARKER_UFFD_WP | PTE_MARKER_GUARD,
+		PTE_MARKER_GUARD | PTE_MARKER_POISONED, PTE_MARKER_MASK, 0,
 	};
-	u64 low;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(high); i++)
-		for (low = 0; low < 0x1000; low++)
-			check_pte(test, __pte(high[i] | low));
-}
-
-/* Every swap type, several offsets, with and without the swp bits. */
-static void rust_zap_swap_ptes(struct kunit *test)
-{
-	static const unsigned long offsets[] = { 0, 1, 2, 3, 0x1234, 0xfffff };
-	unsigned int type;
-	int i;
-
-	for (type = 0; type < (1 << MAX_SWAPFILES_SHIFT); type++) {
-		for (i = 0; i < ARRAY_SIZE(offsets); i++) {
-			pte_t pte = swp_entry_to_pte(swp_entry(type, offsets[i]));
-
-			check_pte(test, pte);
-			check_pte(test, pte_swp_mkuffd(pte));
-			check_pte(test, pte_swp_mksoft_dirty(pte));
-			check_pte(test, pte_swp_mkexclusive(pte));
-		}
-	}
-	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP));
-	check_pte(test, make_pte_marker(PTE_MARKER_POISONED));
-	check_pte(test, make_pte_marker(PTE_MARKER_GUARD));
-	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
-					PTE_MARKER_POISONED));
-	check_pte(test, make_pte_marker(PTE_MARKER_UFFD_WP |
-					PTE_MARKER_GUARD));
-	check_pte(test, make_pte_marker(PTE_MARKER_GUARD |
-					PTE_MARKER_POISONED));
-	check_pte(test, make_pte_marker(PTE_MARKER_MASK));
-	check_pte(test, make_pte_marker(0));
-	check_pte(test, pte_swp_mkuffd(make_pte_marker(PTE_MARKER_GUARD)));
+	for (i = 0; i < ARRAY_SIZE(markers); i++)
+		rust_zap_kunit_check_pte(test, make_pte_marker(markers[i]));
+	rust_zap_kunit_check_pte(test, pte_swp_mkuffd(make_pte_marker(PTE_MARKER_GUARD)));
 	/* The zap loop recognises this value without decoding it. */
 	KUNIT_EXPECT_EQ(test, rust_zap_test_pte(make_pte_marker(PTE_MARKER_UFFD_WP)) >> 8,
 			KIND_UFFD_WP_MARKER);
@@ -132,7 +95,7 @@ static void rust_zap_swap_ptes(struct kunit *test)
  * The conditions of mm/memory.c and mm/hugetlb.c for one input, bit for bit
  * as rust_zap_test_policy() reports them.
  */
-static u32 c_policy(u32 in)
+u32 rust_zap_kunit_c_policy(u32 in)
 {
 	struct zap_details d = {
 		.skip_cows = !(in & BIT(1)),
@@ -164,28 +127,3 @@ static u32 c_policy(u32 in)
 	out |= drop << 11;		/* guard marker */
 	return out;
 }
-
-static void rust_zap_policy_table(struct kunit *test)
-{
-	u32 in;
-
-	for (in = 0; in < BIT(7); in++)
-		KUNIT_EXPECT_EQ_MSG(test, rust_zap_test_policy(in), c_policy(in),
-				    "input 0x%x", in);
-}
-
-static struct kunit_case rust_zap_cases[] = {
-	KUNIT_CASE(rust_zap_present_ptes),
-	KUNIT_CASE(rust_zap_swap_ptes),
-	KUNIT_CASE(rust_zap_policy_table),
-	{}
-};
-
-static struct kunit_suite rust_zap_suite = {
-	.name = "rust_zap",
-	.test_cases = rust_zap_cases,
-};
-kunit_test_suite(rust_zap_suite);
-
-MODULE_DESCRIPTION("KUnit tests of the Rust zap path");
-MODULE_LICENSE("GPL");
