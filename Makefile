@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The rig: build the patched Linux 6.12 (or, KVER=7.3, 7.3), boot it in QEMU
+# The rig: build the patched Linux 7.3 (or, KVER=6.12, 6.12 LTS), boot it in QEMU
 # and test it.
 # Everything it builds goes to build/ (ignored by git). See README.md.
 
@@ -28,7 +28,7 @@ help:
 	@echo "make mutants   break the Rust path one line at a time (scripts/mutants.txt): the tests must notice"
 	@echo "make patches   write the patch series to build/patches, build each step"
 	@echo "make clean     drop kernel builds and logs; keep the extracted source and tools"
-	@echo "Options: KVER=6.12|7.3 (the kernel line)  KSRC=/path/to/linux-KVER.y  SUITES=upstream,persist  JOBS=3"
+	@echo "Options: KVER=7.3|6.12 (the kernel line, 7.3 by default)  KSRC=/path/to/linux-KVER.y  SUITES=upstream,persist  JOBS=3"
 
 run:
 	@scripts/run.sh $(VARIANT)

@@ -7,15 +7,15 @@ RIG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$RIG_TOP/build}
 SRC_CACHE=$BUILD/src			# pristine kernel trees, extracted once
 TOOLS=$BUILD/tools			# project-local cargo root (bindgen)
-# KVER: the kernel line, 6.12 (the default) or 7.3. Each line has its own
-# tree, builds, guests and logs: 6.12 directly under build/, 7.3 under
-# build/7.3/ (LBUILD).
-KVER=${KVER:-6.12}
+# KVER: the kernel line, 7.3 (the default) or 6.12 (the LTS line). Each line
+# has its own tree, builds, guests and logs: 6.12 directly under build/ (the
+# first line of the project), 7.3 under build/7.3/ (LBUILD).
+KVER=${KVER:-7.3}
 # LTAG names the line in tables and stage names ("" for 6.12, "7.3:").
 case $KVER in
 6.12) LBUILD=$BUILD LTAG= ;;
 7.3) LBUILD=$BUILD/7.3 LTAG=7.3: ;;
-*) printf 'error: KVER=%s is not a kernel line this rig knows\nhint:  KVER=6.12 (the default) or KVER=7.3\n' "$KVER" >&2
+*) printf 'error: KVER=%s is not a kernel line this rig knows\nhint:  KVER=7.3 (the default) or KVER=6.12\n' "$KVER" >&2
    exit 1 ;;
 esac
 export KVER

@@ -60,7 +60,8 @@ base() {
 partial() {
 	local diff=${1%.txt}/$2.patch
 	[ -f "$diff" ] || die "$1 lists $2 as Partial: but there is no $diff"
-	patch -s --fuzz=0 -o - "$TREE/$2" "$diff" ||
+	# Rejects go under build/, not into the current directory.
+	patch -s --fuzz=0 -r "$LBUILD/partial.rej" -o - "$TREE/$2" "$diff" ||
 		die "$diff does not apply to $2 of the overlay-applied tree" \
 		    "refresh it: diff -u from the final file to the state that patch carries"
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # run.sh [VARIANT...]: everything from a fresh clone to a summary: toolchain,
 # source, overlay, build, initramfs, boot and tests, for each VARIANT
-# (default: "default") of the kernel line KVER (6.12, or 7.3). Kernels with
+# (default: "default") of the kernel line KVER (7.3, or 6.12). Kernels with
 # the Rust zap path are booted twice,
 # mm_zap=c and mm_zap=rust, and the two must give the same results.
 #

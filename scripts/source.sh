@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Make the pristine kernel tree available under build/src and print its path.
-# KVER picks the line: 6.12 (the default) or 7.3.
-# Default: Debian's linux-source-6.12 tarball, extracted once. KSRC=/path:
+# KVER picks the line: 7.3 (the default) or 6.12.
+# KVER=6.12: Debian's linux-source-6.12 tarball, extracted once. KSRC=/path:
 # any 6.12.y tree, copied (never modified in place).
 # KVER=7.3: Debian's linux-source-7.3 from trixie-backports, fetched with a
 # private apt state under build/apt-7.3 (the host's apt sources and lists
