@@ -61,7 +61,8 @@ kernel: tree
 	@scripts/kbuild.sh $(VARIANT)
 
 clean:
-	rm -rf build/kbuild build/tree build/guest build/logs build/patches
+	rm -rf build/kbuild build/tree build/guest build/logs build/patches \
+	       build/7.3/kbuild build/7.3/tree build/7.3/guest build/7.3/logs build/7.3/patches
 
 distclean:
 	rm -rf build

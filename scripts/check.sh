@@ -109,7 +109,7 @@ for e in $plan; do
 			"$RIG_TOP/scripts/run.sh" default || status=1
 		# Three mutants of scripts/mutants.txt, a different three at
 		# each commit, against default's C boot: the harness runs. On
-		# 6.12 only (the budget); make mutants KVER=7.3 runs 7.3's list.
+		# 6.12 only (the budget); make mutants runs 7.3's list.
 		[ "$KVER" = 6.12 ] || continue
 		MUTANT_SAMPLE=3 MUTANT_ORACLE=default-c \
 			timed "${tag}mutants (3 of the list)" "$RIG_TOP/scripts/mutants.sh" ||

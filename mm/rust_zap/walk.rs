@@ -168,7 +168,9 @@ impl Zap {
     /// The loop of `zap_pte_range()` over the locked table, from the
     /// cursor to the end or to where it must reschedule or flush first.
     fn run(&mut self, cur: &mut Cursor<'_>) {
-        while let Some(pte) = cur.pte() {
+        while let Some(ptep) = cur.ptep() {
+            // SAFETY: a pte of the locked table.
+            let pte = Pte::new(unsafe { bindings::ptep_get(ptep) });
             let nr = if pte.is_none() {
                 1
             } else if need_resched() {

@@ -93,14 +93,6 @@ impl<'t> Cursor<'t> {
         self.table.ptr(self.i)
     }
 
-    /// The current pte's value, if any is left.
-    #[inline(always)]
-    pub(crate) fn pte(&self) -> Option<Pte> {
-        // SAFETY: a pte of the locked table.
-        self.ptep()
-            .map(|ptep| Pte::new(unsafe { bindings::ptep_get(ptep) }))
-    }
-
     /// Moves on by `nr` ptes, at most to the end.
     pub(crate) fn advance(&mut self, nr: usize) {
         let nr = nr.min(self.remaining());
@@ -342,17 +334,17 @@ impl Zap {
     /// The non-present entry at the cursor (and, for swap, the following
     /// ones of the same batch): 7.3's `zap_nonpresent_ptes()`.
     pub(crate) fn non_present(&mut self, cur: &Cursor<'_>, pte: Pte) -> Step {
-        let (Some(ptep), addr, max_nr) = (cur.ptep(), cur.addr(), cur.remaining()) else {
-            return Step::new(0, false);
-        };
         if self.keep_markers && pte == self.marker {
             // The entry protected file memory leaves behind, known by its
             // value (the uffd-wp bit alone: markers with more bits are
             // decoded below): what the general path decides, without
-            // decoding it.
+            // decoding it, first.
             hit(stats::MARKER_KEPT);
             return Step::new(1, true);
         }
+        let (Some(ptep), addr, max_nr) = (cur.ptep(), cur.addr(), cur.remaining()) else {
+            return Step::new(0, false);
+        };
         let entry = Entry::of(pte);
         let kind = NonPresentKind::of(entry);
         let mut nr = 1;

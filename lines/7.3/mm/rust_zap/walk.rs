@@ -189,18 +189,19 @@ struct Reclaim {
 
 impl Cursor<'_> {
     /// `do_zap_pte_range()`'s first step: skips the run of none ptes from
-    /// the current one; returns how many it skipped and the first other
-    /// pte, read once, with the cursor on it (`None` at the end).
-    fn skip_none(&mut self) -> (usize, Option<Pte>) {
-        let mut skipped = 0;
-        while let Some(pte) = self.pte() {
+    /// the current one; returns the first other pte, read once, with the
+    /// cursor on it (`None` at the end).
+    #[inline(always)]
+    fn skip_none(&mut self) -> Option<Pte> {
+        while let Some(ptep) = self.ptep() {
+            // SAFETY: a pte of the locked table.
+            let pte = Pte::new(unsafe { bindings::ptep_get(ptep) });
             if !pte.is_none() {
-                return (skipped, Some(pte));
+                return Some(pte);
             }
             self.advance(1);
-            skipped = skipped.wrapping_add(1);
         }
-        (skipped, None)
+        None
     }
 }
 
@@ -214,8 +215,9 @@ impl Zap {
                 reclaim.direct = false;
                 break;
             }
-            let (none, pte) = cur.skip_none();
-            if none != 0 {
+            let from = cur.addr();
+            let pte = cur.skip_none();
+            if cur.addr() != from {
                 hit(NONE_RUN);
             }
             let Some(pte) = pte else {
