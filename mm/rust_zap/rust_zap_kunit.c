@@ -20,6 +20,34 @@ void rust_zap_kunit_check_pte(struct kunit *test, pte_t pte)
 			    (unsigned long long)pte_val(pte));
 }
 
+u32 rust_zap_kunit_pte_bits(u32 kind, const bool *bits, int nr)
+{
+	u32 out = kind << 8;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		out |= (u32)bits[i] << i;
+	return out;
+}
+
+u32 rust_zap_kunit_zap_bits(bool cows, bool folio_anon, bool drop,
+			    bool vma_anon)
+{
+	/* should_zap_folio() */
+	bool folio = cows || !folio_anon;
+	u32 out = 0;
+
+	out |= 1;			/* present, !page: always zapped */
+	out |= folio << 1;		/* present: should_zap_folio() */
+	out |= folio << 2;		/* device private/exclusive */
+	out |= cows << 3;		/* genuine swap */
+	out |= folio << 4;		/* migration */
+	out |= (vma_anon || drop) << 5;	/* uffd-wp marker */
+	out |= cows << 6;		/* hwpoison, poisoned marker */
+	out |= 1 << 7;			/* unknown: warned, then cleared */
+	return out;
+}
+
 /* Every low flag combination, with and without a pfn and high bits. */
 static void rust_zap_present_ptes(struct kunit *test)
 {

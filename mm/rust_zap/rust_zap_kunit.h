@@ -28,5 +28,14 @@ void rust_zap_kunit_markers(struct kunit *test);
 
 /* The suite: Rust and the oracle agree on @pte. */
 void rust_zap_kunit_check_pte(struct kunit *test, pte_t pte);
+/* The suite: @kind from bit 8, @bits[i] at bit i, as rust_zap_test_pte(). */
+u32 rust_zap_kunit_pte_bits(u32 kind, const bool *bits, int nr);
+/*
+ * The suite: bits 0 to 7 of rust_zap_test_policy(), the decisions both
+ * lines' C makes alike from should_zap_cows() (@cows), the folio's and the
+ * vma's kinds, and whether the caller drops markers (@drop).
+ */
+u32 rust_zap_kunit_zap_bits(bool cows, bool folio_anon, bool drop,
+			    bool vma_anon);
 
 #endif /* _MM_RUST_ZAP_KUNIT_H */

@@ -56,12 +56,8 @@ u32 rust_zap_kunit_c_pte(pte_t pte)
 		pte_young(pte), pte_uffd(pte), swap && pte_swp_uffd(pte),
 		pte_swp_uffd_any(pte),
 	};
-	u32 out = c_kind(pte) << 8;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(bits); i++)
-		out |= (u32)bits[i] << i;
-	return out;
+	return rust_zap_kunit_pte_bits(c_kind(pte), bits, ARRAY_SIZE(bits));
 }
 
 pte_t rust_zap_kunit_swp_mkuffd(pte_t pte)
@@ -104,20 +100,11 @@ u32 rust_zap_kunit_c_policy(u32 in)
 	struct zap_details *details = in & BIT(0) ? &d : NULL;
 	bool vma_anon = in & BIT(3), uffd_wp = in & BIT(4);
 	bool folio_anon = in & BIT(5), wp = in & BIT(6);
-	/* should_zap_cows(), should_zap_folio(), zap_drop_markers() */
+	/* should_zap_cows(), zap_drop_markers() */
 	bool cows = !details || !details->skip_cows;
-	bool folio = cows || !folio_anon;
 	bool drop = details && (details->zap_flags & ZAP_FLAG_DROP_MARKER);
-	u32 out = 0;
+	u32 out = rust_zap_kunit_zap_bits(cows, folio_anon, drop, vma_anon);
 
-	out |= 1;			/* present, !page: always zapped */
-	out |= folio << 1;		/* present: should_zap_folio() */
-	out |= folio << 2;		/* device private/exclusive */
-	out |= cows << 3;		/* genuine swap */
-	out |= folio << 4;		/* migration */
-	out |= (vma_anon || drop) << 5;	/* uffd-wp marker */
-	out |= cows << 6;		/* hwpoison, poisoned marker */
-	out |= 1 << 7;			/* unknown: warned, then cleared */
 	/* zap_install_uffd_wp_if_needed() goes on to cond_install */
 	out |= !drop << 8;
 	/* cond_install_uffd_wp_ptes(), given PTE markers */
