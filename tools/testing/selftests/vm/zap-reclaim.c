@@ -613,22 +613,33 @@ TEST_F(pageout, every_protected_pte_rearmed)
 #define REAP_ANON_PAGES	256
 #define REAP_HUGE	2
 
-/* The child: protected shmem, swapped anon, private hugetlb; then waits. */
+/*
+ * The child: protected shmem, swapped anon, private hugetlb; then waits.
+ * The vmas the reaper zaps (private ones, not hugetlb) also hold what a zap
+ * without ZAP_FLAG_DROP_MARKER keeps: a protected private mapping of the
+ * memfd, whose zapped ptes become uffd-wp markers, and guard markers in the
+ * anonymous memory (Linux 6.13; not installed before).
+ */
 static int reap_child(int memfd, size_t shmem_len, int ready)
 {
 	size_t ps = getpagesize(), i;
-	char *s, *a, *h;
+	char *s, *a, *h, *p;
 	int uffd;
 
 	s = mmap(NULL, shmem_len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	p = mmap(NULL, shmem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE, memfd, 0);
 	a = mmap(NULL, REAP_ANON_PAGES * ps, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	h = mmap(NULL, REAP_HUGE * HPAGE_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (s == MAP_FAILED || a == MAP_FAILED || h == MAP_FAILED)
+	if (s == MAP_FAILED || p == MAP_FAILED || a == MAP_FAILED ||
+	    h == MAP_FAILED)
 		return 2;
 	for (i = 0; i < shmem_len; i += ps)
 		s[i] = 's';
+	for (i = 0; i < shmem_len; i += ps)
+		if (p[i] != 's')
+			return 6;
 	for (i = 0; i < REAP_ANON_PAGES * ps; i += ps)
 		a[i] = 'a';
 	for (i = 0; i < REAP_HUGE; i++)
@@ -636,10 +647,14 @@ static int reap_child(int memfd, size_t shmem_len, int ready)
 	uffd = uffd_open_wp_file();
 	if (uffd >= 0 &&
 	    (uffd_register_wp(uffd, s, shmem_len) ||
-	     uffd_wp(uffd, (unsigned long)s, shmem_len, true)))
+	     uffd_wp(uffd, (unsigned long)s, shmem_len, true) ||
+	     uffd_register_wp(uffd, p, shmem_len) ||
+	     uffd_wp(uffd, (unsigned long)p, shmem_len, true)))
 		return 3;
 	if (madvise(a, REAP_ANON_PAGES * ps, MADV_PAGEOUT))
 		return 4;
+	/* EINVAL before Linux 6.13: no guard markers then */
+	madvise(a, 4 * ps, MADV_GUARD_INSTALL);
 	if (write(ready, "r", 1) != 1)
 		return 5;
 	for (;;)
