@@ -14,7 +14,7 @@ use crate::policy::{self, Details, Vma, ZapFlags};
 use crate::pte::Pte;
 use crate::stats::{self, hit};
 use crate::table::{set_pte_at, PteTable};
-use crate::vma::{vma_info, VmaInfo};
+use crate::vma::vma_info;
 use crate::zap::{advance, need_resched, Cursor, Zap};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
@@ -136,16 +136,15 @@ fn warn_install_not_none(not_none: bool) {
 /// `cond_install_uffd_wp_ptes()`: after the `nr` ptes from `ptep` were
 /// cleared, leave uffd-wp markers in them if what the first held
 /// (`pteval`) was uffd-wp protected file memory. Returns whether it did.
-/// `info` gives the vma's mm and what the decision reads of it, asked after
-/// the pte is checked, as C reads them.
 ///
 /// # Safety
 ///
-/// `ptep` is the first of `nr` (at least one) consecutive ptes of one table
-/// of the vma's mm, from `addr`, mapped, with their page table lock held.
+/// `ptep` is the first of `nr` consecutive ptes of one table of `mm`, from
+/// `addr`, mapped, with their page table lock held.
 #[inline]
 unsafe fn install_markers(
-    info: impl FnOnce() -> VmaInfo,
+    mm: *mut bindings::mm_struct,
+    vma: Vma,
     addr: usize,
     ptep: *mut bindings::pte_t,
     pteval: Pte,
@@ -166,14 +165,10 @@ unsafe fn install_markers(
             pteval.is_swp_uffd_wp_any()
         }
     };
-    let VmaInfo { mm, vma } = info();
     if !policy::install_marker(vma, wp) {
         return false;
     }
     let marker = Pte::uffd_wp_marker();
-    // SAFETY: `nr` is at least one, by the safety requirements: the loop
-    // tests the count after each pte, as C's does.
-    unsafe { core::hint::assert_unchecked(nr >= 1) };
     for k in 0..nr {
         // SAFETY: pte `k` of the `nr` mapped and locked ones, at its
         // address.
@@ -254,12 +249,11 @@ impl Zap {
         let Some(ptep) = cur.ptep() else {
             return false;
         };
-        let (mm, vma) = (self.mm, self.vma);
-        // SAFETY: `nr` (at least one, at most what is left) locked ptes
-        // from the cursor.
+        // SAFETY: `nr` (at most what is left) locked ptes from the cursor.
         unsafe {
             install_markers(
-                || VmaInfo { mm, vma },
+                self.mm,
+                self.vma,
                 cur.addr(),
                 ptep,
                 pteval,
@@ -358,7 +352,13 @@ pub unsafe extern "C" fn rust_cond_install_uffd_wp_ptes(
     pte: bindings::pte_t,
     nr_ptes: usize,
 ) -> bool {
-    // SAFETY: by the safety requirements (`try_to_unmap_one()` clears one
-    // pte or more); `vma` stays valid for the call.
-    unsafe { install_markers(|| vma_info(vma), addr, ptep, Pte::new(pte), nr_ptes) }
+    // SAFETY: by the safety requirements. `try_to_unmap_one()` clears one
+    // pte or more, which C's loop assumes too (it tests the count after
+    // each pte): said to the compiler here, where it saves a test of zero,
+    // and not in the zap, whose code it changes.
+    unsafe {
+        core::hint::assert_unchecked(nr_ptes >= 1);
+        let info = vma_info(vma);
+        install_markers(info.mm, info.vma, addr, ptep, Pte::new(pte), nr_ptes)
+    }
 }
