@@ -88,9 +88,9 @@ def figure(profile, mode, w):
     boots = {}
     for r in runs:
         boots.setdefault(r["boot"], []).append(per_page(r))
-    meds = [pick(v) for v in boots.values()]
-    med = statistics.median(meds)
-    spread = (max(meds) - min(meds)) / med if med else 0.0
+    per_boot = [pick(v) for v in boots.values()]
+    med = statistics.median(per_boot)
+    spread = (max(per_boot) - min(per_boot)) / med if med else 0.0
     return med, spread
 
 workloads = sorted({w for (_, _, w) in raw} | set(skips), key=lambda w: (w not in skips, w))

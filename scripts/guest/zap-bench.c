@@ -287,26 +287,6 @@ static long long swap_free_kb(void)
 	return total;
 }
 
-/* a /proc/meminfo field in KiB, -1 when absent */
-static long long meminfo_kb(const char *key)
-{
-	long long kb = -1;
-	char line[256];
-	size_t n = strlen(key);
-	FILE *f;
-
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			kb = strtoll(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
 static int need_swap(struct zap_ctx *ctx)
 {
 	long long kb = swap_free_kb();
@@ -681,9 +661,8 @@ static int setup_anon_swap(struct zap_ctx *ctx)
 	if (zap_pageout(ctx))
 		return skip(ctx, "madv_pageout_failed");
 	swapped = pagemap_count(ctx->addr, ctx->len, PM_SWAP, PM_SWAP);
-	printf("# %s run=%d swap_entries=%lu/%lu swap_cached_kb=%lld\n",
-	       ctx->name, ctx->run, swapped, ctx->len / PAGE_4K,
-	       meminfo_kb("SwapCached"));
+	printf("# %s run=%d swap_entries=%lu/%lu\n", ctx->name, ctx->run,
+	       swapped, ctx->len / PAGE_4K);
 	if (!swapped)
 		return skip(ctx, "no_pages_swapped_out");
 	return 0;

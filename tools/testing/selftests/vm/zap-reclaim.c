@@ -652,11 +652,11 @@ static int reap_child(int memfd, size_t shmem_len, int ready)
 	if (s == MAP_FAILED || p == MAP_FAILED || a == MAP_FAILED ||
 	    h == MAP_FAILED)
 		return 2;
-	for (i = 0; i < shmem_len; i += ps)
+	for (i = 0; i < shmem_len; i += ps) {
 		s[i] = 's';
-	for (i = 0; i < shmem_len; i += ps)
 		if (p[i] != 's')
 			return 6;
+	}
 	for (i = 0; i < REAP_ANON_PAGES * ps; i += ps)
 		a[i] = 'a';
 	for (i = 0; i < REAP_HUGE; i++)
