@@ -14,51 +14,30 @@
 
 use crate::policy::{self, ZapFlags};
 use crate::pte::Pte;
+use crate::ptl::PtLock;
 use crate::stats::{self, hit};
 use core::ptr::NonNull;
 use kernel::bindings;
 
-/// The page table lock of a huge pte, held: `huge_pte_lock()` ...
-/// `spin_unlock()`. (Not the kernel crate's `Lock::from_raw()` and
-/// `Guard`: `huge_pte_lock()` returns the lock already taken, by C, and
-/// this module is shared with Linux 6.12, which has neither.)
+/// Takes the page table lock of a huge pte: `huge_pte_lock()` ...
+/// `spin_unlock()`.
 ///
-/// # Invariants
+/// # Safety
 ///
-/// `ptl` is a page table lock this task took in `lock` and holds until
-/// `drop`.
-struct HugePteLock {
-    ptl: NonNull<bindings::spinlock_t>,
-}
-
-impl HugePteLock {
-    /// Takes the lock of `ptep`.
-    ///
-    /// # Safety
-    ///
-    /// `ptep` is a huge pte of `mm`, of a vma of hstate `h`, found by
-    /// `hugetlb_walk()` under the locks that keep its table alive.
-    unsafe fn lock(
-        h: *mut bindings::hstate,
-        mm: *mut bindings::mm_struct,
-        ptep: *mut bindings::pte_t,
-    ) -> Self {
-        // SAFETY: by the safety requirements.
-        let ptl = unsafe { bindings::huge_pte_lock(h, mm, ptep) };
-        // INVARIANT: taken just now.
-        Self {
-            // SAFETY: `huge_pte_lockptr()` returns the lock of the table
-            // or `&mm->page_table_lock`, never NULL.
-            ptl: unsafe { NonNull::new_unchecked(ptl) },
-        }
-    }
-}
-
-impl Drop for HugePteLock {
-    fn drop(&mut self) {
-        // SAFETY: held since `lock`, by the invariants.
-        unsafe { bindings::spin_unlock(self.ptl.as_ptr()) };
-    }
+/// `ptep` is a huge pte of `mm`, of a vma of hstate `h`, found by
+/// `hugetlb_walk()` under the locks that keep its table alive while the
+/// result lives.
+unsafe fn huge_pte_lock<'a>(
+    h: *mut bindings::hstate,
+    mm: *mut bindings::mm_struct,
+    ptep: *mut bindings::pte_t,
+) -> PtLock<'a> {
+    // SAFETY: by the safety requirements.
+    let ptl = unsafe { bindings::huge_pte_lock(h, mm, ptep) };
+    // SAFETY: `huge_pte_lockptr()` returns the lock of the table or
+    // `&mm->page_table_lock`, never NULL, and `huge_pte_lock()` took it;
+    // the table stays, by the safety requirements.
+    unsafe { PtLock::held(NonNull::new_unchecked(ptl)) }
 }
 
 /// `hugetlb_lock`, held with interrupts off: `spin_lock_irq()` ...
@@ -149,7 +128,7 @@ impl HugeZap {
             return Next::Table;
         }
         // SAFETY: found by `hugetlb_walk()` under the caller's locks.
-        let ptl = unsafe { HugePteLock::lock(self.h, self.mm, ptep) };
+        let ptl = unsafe { huge_pte_lock(self.h, self.mm, ptep) };
         // `huge_pmd_unshare()` returns 0 at once unless the table is shared:
         // ask the inline test first, and make the call only then (C calls
         // its static `__huge_pmd_unshare()` for every entry).

@@ -8,14 +8,16 @@
 //! `rust_mm_zap_key` static key is on (the default; boot with `mm_zap=c`
 //! for the C implementation). One crate for two kernel lines: `entry` and
 //! `walk` are each line's own (6.12's in mm/rust_zap/, 7.3's in
-//! lines/7.3/mm/rust_zap/ of the repository), where their C differs; the
-//! other modules are shared. Modules: `pte` (a pte value), `entry` (what a
-//! non-present pte encodes), `kind` (its classification), `folio` (a mapped
-//! folio), `gather` (the mmu_gather), `policy` (the decisions, pure),
-//! `stats` (branch counters), `table` (RAII guards of the locked table),
-//! `vma` (what a zap reads of its vma, and its rss), `zap` (the steps of
-//! the loop, and its protocol), `walk` (the loop and the marker hook),
-//! `hugetlb` (the hugetlb loop) and `kunit` (exports for the KUnit suite).
+//! lines/7.3/mm/rust_zap/ of the repository), where their C differs, and
+//! `ptl`, where their kernel crates differ; the other modules are shared.
+//! Modules: `pte` (a pte value), `entry` (what a non-present pte encodes),
+//! `kind` (its classification), `folio` (a mapped folio), `gather` (the
+//! mmu_gather), `policy` (the decisions, pure), `ptl` (a page table lock,
+//! held), `stats` (branch counters), `table` (RAII guards of the locked
+//! table), `vma` (what a zap reads of its vma, and its rss), `zap` (the
+//! steps of the loop, and its protocol), `walk` (the loop and the marker
+//! hook), `hugetlb` (the hugetlb loop) and `kunit` (exports for the KUnit
+//! suite).
 //! They reach C through its functions and the helpers of
 //! rust/helpers/mm_zap.c, which `CONFIG_RUST_INLINE_HELPERS` inlines.
 //!
@@ -23,6 +25,8 @@
 //! are not used: their invariants (the mmap or vma read lock held, an
 //! owned page) do not hold on every path of a zap (truncation holds the
 //! i_mmap lock only; the ptes' pages belong to the rmap); see `vma.rs`.
+//! Its lock guard is, on Linux 7.3: a page table lock is held as a
+//! `kernel::sync::SpinLockGuard` (see `ptl`).
 
 mod entry;
 mod folio;
@@ -34,6 +38,7 @@ mod kind;
 pub mod kunit;
 mod policy;
 mod pte;
+mod ptl;
 mod stats;
 mod table;
 mod vma;

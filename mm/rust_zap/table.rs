@@ -5,6 +5,7 @@
 //! mode on: dropping the guard ends it.
 
 use crate::pte::Pte;
+use crate::ptl::PtLock;
 use core::ptr::NonNull;
 use kernel::bindings;
 
@@ -13,15 +14,33 @@ use kernel::bindings;
 ///
 /// # Invariants
 ///
-/// `start` points to `len` consecutive ptes of a page table mapped by
-/// `pte_offset_map_lock()`, whose lock `ptl` is held until `drop`.
-pub(crate) struct PteTable {
-    start: NonNull<bindings::pte_t>,
-    ptl: *mut bindings::spinlock_t,
+/// `map` points to `len` consecutive ptes of a page table mapped by
+/// `pte_offset_map_lock()`, whose lock `lock` holds.
+pub(crate) struct PteTable<'a> {
+    // The fields drop in this order: unlocked, then unmapped, as
+    // `pte_unmap_unlock()` does.
+    lock: PtLock<'a>,
+    map: PteMap,
     len: usize,
 }
 
-impl PteTable {
+/// Ptes mapped by `pte_offset_map()` (under `rcu_read_lock()`, and by
+/// `kmap_local()` with `CONFIG_HIGHPTE`), unmapped on drop.
+///
+/// # Invariants
+///
+/// The pointer is a pte that `pte_offset_map()` mapped.
+struct PteMap(NonNull<bindings::pte_t>);
+
+impl Drop for PteMap {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: mapped by `pte_offset_map()`, by the invariants.
+        unsafe { bindings::pte_unmap(self.0.as_ptr()) };
+    }
+}
+
+impl PteTable<'_> {
     /// Maps and locks the ptes for `[addr, end)`; `None` if the pmd no
     /// longer points to a page table (it changed under us: nothing to zap).
     ///
@@ -29,7 +48,8 @@ impl PteTable {
     ///
     /// `mm` and `pmd` (a pmd of `mm`) are valid; `[addr, end)` is page
     /// aligned, not empty and within the one pmd; the caller holds what
-    /// `zap_pte_range()`'s callers hold (the mmap lock or the i_mmap lock).
+    /// `zap_pte_range()`'s callers hold (the mmap lock or the i_mmap lock),
+    /// which keeps the table, and its lock, while the result lives.
     pub(crate) unsafe fn map_lock(
         mm: *mut bindings::mm_struct,
         pmd: *mut bindings::pmd_t,
@@ -39,10 +59,14 @@ impl PteTable {
         let mut ptl: *mut bindings::spinlock_t = core::ptr::null_mut();
         // SAFETY: valid arguments by this function's safety requirements.
         let pte = unsafe { bindings::pte_offset_map_lock(mm, pmd, addr, &mut ptl) };
+        let map = PteMap(NonNull::new(pte)?);
         let len = end.wrapping_sub(addr) / kernel::page::PAGE_SIZE;
+        // SAFETY: `pte_offset_map_lock()` returned a pte, so `ptl` is its
+        // table's lock, taken; the table stays, by the safety requirements.
+        let lock = unsafe { PtLock::held(NonNull::new_unchecked(ptl)) };
         // INVARIANT: mapped and locked ptes of [addr, end), by the C
         // function's contract.
-        NonNull::new(pte).map(|start| Self { start, ptl, len })
+        Some(Self { lock, map, len })
     }
 
     /// The page table lock, held (for `zap_empty_pte_table()` of Linux 7.3,
@@ -50,7 +74,7 @@ impl PteTable {
     /// the pmd lock itself).
     #[allow(dead_code)] // The Linux 6.12 zap never frees page tables.
     pub(crate) fn ptl(&self) -> *mut bindings::spinlock_t {
-        self.ptl
+        self.lock.as_ptr()
     }
 
     /// How many ptes the table covers.
@@ -61,7 +85,7 @@ impl PteTable {
     /// The address of pte `i`, if within the table.
     pub(crate) fn ptr(&self, i: usize) -> Option<*mut bindings::pte_t> {
         // SAFETY: in bounds of the mapped ptes by the invariants.
-        (i < self.len).then(|| unsafe { self.start.as_ptr().add(i) })
+        (i < self.len).then(|| unsafe { self.map.0.as_ptr().add(i) })
     }
 }
 
@@ -81,13 +105,6 @@ pub(crate) unsafe fn set_pte_at(
     unsafe { bindings::set_pte_at(mm, addr, ptep, pte.raw()) };
 }
 
-impl Drop for PteTable {
-    fn drop(&mut self) {
-        // SAFETY: mapped and locked by `map_lock`, by the invariants.
-        unsafe { bindings::pte_unmap_unlock(self.start.as_ptr(), self.ptl) };
-    }
-}
-
 /// Lazy MMU mode (`lazy_mmu_mode_enable()`, which nests; 6.12's helper
 /// enters `arch_enter_lazy_mmu_mode()`): page table updates may be batched
 /// until the guard drops. Borrows the table so the section cannot
@@ -97,12 +114,12 @@ impl Drop for PteTable {
 ///
 /// Lazy MMU mode is on from `enter` until `drop`.
 pub(crate) struct LazyMmu<'a> {
-    _table: &'a PteTable,
+    _table: &'a PteTable<'a>,
 }
 
 impl<'a> LazyMmu<'a> {
     /// Enters lazy MMU mode for updates of `table`.
-    pub(crate) fn enter(table: &'a PteTable) -> Self {
+    pub(crate) fn enter(table: &'a PteTable<'a>) -> Self {
         // SAFETY: no precondition; left in `drop`.
         unsafe { bindings::lazy_mmu_mode_enable() };
         Self { _table: table }

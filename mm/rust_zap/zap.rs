@@ -18,8 +18,9 @@
 //!   above the pte level stay. It guarantees `[addr, end)` page aligned,
 //!   not empty, within one pmd of the vma, a gather of this task started on
 //!   the vma's mm, and `details` NULL or valid for the call.
-//! - **Locks taken**: the pte table's lock, by `PteTable` (a RAII guard),
-//!   for every read and write of a pte; on 7.3 the pmd lock in the reclaim
+//! - **Locks taken**: the pte table's lock, by `PteTable` (a RAII guard;
+//!   on 7.3 the lock is held as the kernel crate's `SpinLockGuard`, see
+//!   `ptl`), for every read and write of a pte; on 7.3 the pmd lock in the reclaim
 //!   wrappers of mm/memory.c, nested as C nests it. Lazy MMU mode is on
 //!   while a table is locked (`LazyMmu`, borrowing the guard). A `Cursor`
 //!   borrows the locked table and owns the position in it: the pte index
@@ -66,14 +67,14 @@ pub(crate) const fn advance(addr: usize, nr: usize) -> usize {
 /// `i <= table.len()`, and `addr` is the address pte `i` maps (the
 /// table's first address plus `i` pages).
 pub(crate) struct Cursor<'t> {
-    table: &'t PteTable,
+    table: &'t PteTable<'t>,
     i: usize,
     addr: usize,
 }
 
 impl<'t> Cursor<'t> {
     /// The first pte of `table`, which maps `addr`.
-    fn new(table: &'t PteTable, addr: usize) -> Self {
+    fn new(table: &'t PteTable<'t>, addr: usize) -> Self {
         // INVARIANT: index 0 maps the table's first address.
         Self { table, i: 0, addr }
     }
@@ -176,7 +177,7 @@ impl Zap {
         pmd: *mut bindings::pmd_t,
         addr: usize,
         end: usize,
-        walk: impl FnOnce(&mut Self, &PteTable, &mut Cursor<'_>),
+        walk: impl FnOnce(&mut Self, &PteTable<'_>, &mut Cursor<'_>),
     ) -> Option<usize> {
         // SAFETY: a gather of this task.
         unsafe { bindings::tlb_change_page_size(self.tlb, PAGE_SIZE as u32) };

@@ -110,9 +110,9 @@ __rust_helper void rust_helper_ksm_might_unmap_zero_page(struct mm_struct *mm,
 
 /* Page tables: locking, clearing, setting, batching. */
 
-__rust_helper void rust_helper_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl)
+__rust_helper void rust_helper_pte_unmap(pte_t *pte)
 {
-	pte_unmap_unlock(pte, ptl);
+	pte_unmap(pte);
 }
 
 #ifndef CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH

@@ -292,7 +292,7 @@ pub(crate) unsafe fn zap_pte_range(
     let mut addr = addr;
     let mut pmdval = bindings::pmd_t::default();
     loop {
-        let walk = |zap: &mut Zap, table: &PteTable, cur: &mut Cursor<'_>| {
+        let walk = |zap: &mut Zap, table: &PteTable<'_>, cur: &mut Cursor<'_>| {
             zap.run(cur, &mut reclaim);
             // Fast path: try to hold the pmd lock and unmap the pte table.
             // If the pte lock was released midway (retry case), or if the
