@@ -42,6 +42,15 @@ esac
 command -v "${qemu[0]}" >/dev/null ||
 	die "${qemu[0]} not found" "run scripts/deps.sh (Debian: qemu-system-x86, qemu-system-arm)"
 cmdline="console=$console rdinit=/init panic=-1 oops=panic log_buf_len=4M"
+# At a panic the kernel prints its whole log again: the guest shows only
+# KERN_ALERT and worse live (dmesg -n 2), so the report of a KASAN error or
+# WARNING that panic_on_warn turns into a panic would be lost with the dmesg
+# dump the guest never reaches. 7.3 names it panic_console_replay, 6.12 has
+# the panic_print bit (PANIC_PRINT_ALL_PRINTK_MSG).
+case $KVER in
+6.12) cmdline+=" panic_print=0x20" ;;
+*) cmdline+=" panic_console_replay=1" ;;
+esac
 cmdline+=" mm_zap=$mode rig.suites=$suites"
 cmdline+=" rig.stress=$stress rig.stress_mt=$stress_mt ${GUEST_ARGS:-}"
 [ ! -f "$RIG_TOP/scripts/configs/$variant.cmdline" ] ||
