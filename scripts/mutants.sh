@@ -102,7 +102,7 @@ elif [ $# -gt 0 ]; then
 	: >"$work/run.tsv"
 	for id in "$@"; do
 		awk -F'\t' -v id="$id" '$1 == id' "$work/list.tsv" | grep . >>"$work/run.tsv" ||
-			die "no mutant '$id' in scripts/mutants.txt"
+			die "no mutant '$id' in ${list#"$RIG_TOP"/}"
 	done
 else
 	cp "$work/list.tsv" "$work/run.tsv"
@@ -186,8 +186,8 @@ while IFS=$'\t' read -r id expect result why secs; do
 	killed/killed) killed=$((killed + 1)) ;;
 	equivalent/survived) equivalent=$((equivalent + 1)) ;;
 	*/unviable) unviable=$((unviable + 1)); bad+=("mutant $id does not compile") ;;
-	killed/survived) survived=$((survived + 1)); bad+=("mutant $id survived: add a test that catches it") ;;
-	equivalent/killed) killed=$((killed + 1)); bad+=("mutant $id is listed as equivalent but was killed: fix scripts/mutants.txt") ;;
+	killed/survived) survived=$((survived + 1)); bad+=("mutant $id survived: add a test that catches it, or rewrite it in ${list#"$RIG_TOP"/} if its text no longer changes what runs") ;;
+	equivalent/killed) killed=$((killed + 1)); bad+=("mutant $id is listed as equivalent but was killed: fix ${list#"$RIG_TOP"/}") ;;
 	esac
 done <"$results"
 judged=$((killed + survived))
